@@ -1,0 +1,20 @@
+"""skae: scikit-learn compatible autoencoders on Keras 3.
+
+Every autoencoder of the Keras tutorial "Building Autoencoders in Keras" as a
+scikit-learn transformer: ``fit``, ``transform`` (encode),
+``inverse_transform`` (decode), ``score`` (higher is better), in a
+``Pipeline`` beside PCA or TSNE and inside ``GridSearchCV``.
+"""
+
+from ._base import BaseAutoencoder
+from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseAutoencoder",
+    "DeepAutoencoder",
+    "DenseAutoencoder",
+    "SparseAutoencoder",
+    "__version__",
+]

@@ -1,0 +1,479 @@
+"""The one base class of every skae autoencoder.
+
+``BaseAutoencoder`` puts scikit-learn's transformer contract on top of
+``scikeras.wrappers.BaseWrapper``, which does the Keras work (parameter
+routing such as ``optimizer__learning_rate``, compiling, callbacks, warm
+start, history). A subclass only says how to build its encoder and decoder
+(:meth:`BaseAutoencoder._build_encoder_decoder`); validation, fitting,
+encoding, decoding and scoring live here.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import keras
+import numpy as np
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from . import _compat
+from ._builders import chain
+from ._losses import per_sample_loss, resolve_loss, resolve_output_activation
+
+_compat.install_sklearn_tags()
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# Shared parameter docs, appended to each estimator's own (numpydoc wants
+# every parameter listed on every class).
+KERAS_PARAMS_DOC = """\
+output_activation : str or callable, default="auto"
+        Activation of the decoder's last layer. "auto" gives "sigmoid" when
+        the loss is binary cross-entropy and "linear" otherwise.
+    loss : str, callable or keras.losses.Loss, default="auto"
+        Reconstruction loss. "auto" picks "binary_crossentropy" when all
+        training values lie in [0, 1] (pixel intensities, min-max scaled
+        data) and "mse" otherwise (e.g. standardized features). Any Keras
+        loss works; a class can take routed parameters (``loss__delta=2``).
+    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
+        Keras optimizer. Routed parameters configure it, e.g.
+        ``optimizer__learning_rate=1e-3``.
+    metrics : list or None, default=None
+        Extra Keras metrics to record in ``history_`` during fit.
+    epochs : int, default=50
+        Passes over the training data per ``fit``.
+    batch_size : int or None, default=256
+        Samples per gradient update (Keras' default of 32 when None).
+    validation_split : float, default=0.0
+        Fraction of the training data held out to compute ``val_loss``
+        (for ``keras.callbacks.EarlyStopping``, for instance).
+    shuffle : bool, default=True
+        Shuffle the training data before each epoch.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Keras callbacks for fit, e.g. ``keras.callbacks.TensorBoard``.
+    verbose : int, default=0
+        Keras' fit verbosity: 0 silent, 1 progress bar, 2 a line per epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization and shuffling (and noise, where a model
+        has any). An int gives the same model on every fit; a RandomState
+        instance is drawn from, as in scikit-learn. The seeding is scoped to
+        the fit: it does not change the rest of the process' randomness.
+    warm_start : bool, default=False
+        When True, ``fit`` keeps training the current model instead of
+        building a new one.
+    **kwargs : dict
+        Routed Keras parameters only, in scikeras' ``<prefix>__<name>``
+        form with prefix one of ``optimizer``, ``loss``, ``metrics``,
+        ``callbacks``, ``compile`` or ``fit``. Any other keyword is a
+        ``TypeError``."""
+
+KERAS_ATTRIBUTES_DOC = """\
+model_ : keras.Model
+        The end-to-end autoencoder, ``decoder_(encoder_(x))``.
+    encoder_ : keras.Model
+        Maps samples to codes; shares its weights with ``model_``.
+    decoder_ : keras.Model
+        Maps codes to reconstructions; shares its weights with ``model_``.
+    n_components_ : int
+        Width of the code (the number of output features of ``transform``).
+    loss_ : str, callable or keras.losses.Loss
+        The loss the model was compiled with (``loss`` with "auto" resolved).
+    output_activation_ : str or callable
+        The decoder's last activation (``output_activation`` resolved).
+    history_ : dict of str to list of float
+        Per-epoch Keras history (``loss``, ``val_loss``, metrics).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names."""
+
+
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWrapper):
+    """Base class for skae autoencoders. Not for direct use.
+
+    Subclasses implement :meth:`_build_encoder_decoder`.
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "output_activation": [str, callable],
+        "loss": [str, callable, keras.losses.Loss],
+        "optimizer": [str, type, keras.optimizers.Optimizer],
+        "metrics": [list, tuple, dict, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "shuffle": ["boolean", StrOptions({"batch"})],
+        "callbacks": [list, tuple, dict, keras.callbacks.Callback, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+    }
+
+    # scikeras' legacy tags (poor_score, multioutput) describe its
+    # classifier/regressor, not a transformer.
+    _tags: dict = {}
+
+    # Rows per call of the compiled forward step in transform,
+    # inverse_transform and score: bounds memory, independent of len(X).
+    _inference_batch_size = 2048
+
+    def __init__(
+        self,
+        n_components,
+        *,
+        output_activation,
+        loss,
+        optimizer,
+        metrics,
+        epochs,
+        batch_size,
+        validation_split,
+        shuffle,
+        callbacks,
+        verbose,
+        random_state,
+        warm_start,
+        **kwargs,
+    ):
+        _compat.check_routed_kwargs(self, kwargs)
+        self.n_components = n_components
+        self.output_activation = output_activation
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = metrics
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.validation_split = validation_split
+        self.shuffle = shuffle
+        self.callbacks = callbacks
+        self.verbose = verbose
+        self.random_state = random_state
+        self.warm_start = warm_start
+        vars(self).update(kwargs)
+
+    # -- what a subclass provides ------------------------------------------
+    def _build_encoder_decoder(self, n_features, output_activation):
+        """Return ``(encoder, decoder)``, two uncompiled Keras models."""
+        raise NotImplementedError
+
+    # -- scikit-learn plumbing -----------------------------------------------
+    __repr__ = _compat.sklearn_repr
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    @property
+    def predict(self):
+        # BaseWrapper.predict would make scikit-learn treat an autoencoder as
+        # a predictor; hide it (hasattr(est, "predict") is False).
+        raise AttributeError(
+            f"{type(self).__name__} has no predict: use transform to encode "
+            "and inverse_transform to decode."
+        )
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # object's is __dict__ itself
+        # scikeras pickles each keras.Model on its own, which would give the
+        # encoder and decoder their own weight copies: keep only model_ and
+        # recover the other two from it. Callbacks may hold files/writers.
+        for key in ("encoder_", "decoder_", "_fit_callbacks", "_predict_callbacks"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "model_" in state:
+            self._attach_submodels()
+
+    def _attach_submodels(self):
+        self.encoder_ = self.model_.get_layer("encoder")
+        self.decoder_ = self.model_.get_layer("decoder")
+
+    # -- validation ------------------------------------------------------------
+    def _check_X(self, X, *, reset):
+        X = validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            accept_sparse=False,
+        )
+        if X.dtype == np.float64 and X.size and np.max(np.abs(X)) > _FLOAT32_MAX:
+            raise ValueError(
+                "Input X contains values too large for float32, the precision "
+                "Keras computes in; scale X first (e.g. StandardScaler)."
+            )
+        return X
+
+    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
+        # Called by scikeras; the target of an autoencoder is its input.
+        X = self._check_X(X, reset=reset).astype(keras.backend.floatx(), copy=False)
+        return X, X
+
+    # -- building ----------------------------------------------------------------
+    def _check_model_param(self):
+        # scikeras reads a ``model``/``build_fn`` parameter skae does not have.
+        return self._keras_build_fn
+
+    def _keras_build_fn(self, compile_kwargs):
+        encoder, decoder = self._build_encoder_decoder(
+            self.n_features_in_, self.output_activation_
+        )
+        model = chain(encoder, decoder)
+        model.compile(**compile_kwargs)
+        return model
+
+    def _get_compile_kwargs(self):
+        # scikeras compiles ``self.loss``; skae's "auto" is resolved first.
+        loss, self.loss = self.loss, self.loss_
+        try:
+            kwargs = super()._get_compile_kwargs()
+        finally:
+            self.loss = loss
+        optimizer = kwargs["optimizer"]
+        if isinstance(optimizer, keras.optimizers.Optimizer):
+            # A Keras optimizer instance binds to one model's variables; a
+            # parameter must not be mutated, so each fit gets a fresh copy.
+            kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
+        return kwargs
+
+    def _initialize(self, X, y=None):
+        self._seed = _compat.seed_from_random_state(self.random_state)
+        self._random_state = None  # scikeras must not seed: see _compat
+        X, _ = self._validate_data(X, reset=True)
+        self.loss_ = resolve_loss(self.loss, X)
+        self.output_activation_ = resolve_output_activation(
+            self.output_activation, self.loss_
+        )
+        with _compat.seeded(self._seed):
+            self.model_ = self._build_keras_model()
+        self._attach_submodels()
+        self.n_components_ = int(np.prod(self.encoder_.output_shape[1:]))
+        if hasattr(self, "history_"):
+            del self.history_
+        return X, X
+
+    # -- fitting -------------------------------------------------------------------
+    def fit(self, X, y=None, sample_weight=None):
+        """Fit the autoencoder to reconstruct X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the reconstruction loss. They are rescaled
+            to mean 1, so only their ratios matter; zero-weight samples are
+            dropped.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        return super().fit(X, None, sample_weight=sample_weight)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train for one epoch on X, keeping the current model if fitted.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, as in :meth:`fit`.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        self._validate_params()
+        return super().partial_fit(X, None, sample_weight=sample_weight)
+
+    def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        # Replaces scikeras' _fit: no target/feature encoders, and seeding
+        # through _compat.seeded instead of scikeras' leaky context.
+        warm = (warm_start or self.warm_start) and self.initialized_
+        if warm:
+            X, _ = self._validate_data(X, reset=False)
+            epoch_offset = self.current_epoch
+        else:
+            X, _ = self._initialize(X)
+            epoch_offset = 0
+        if sample_weight is not None:
+            X, _, sample_weight = self._validate_sample_weight(X, X, sample_weight)
+            sample_weight = sample_weight * (sample_weight.size / sample_weight.sum())
+        self._initialize_callbacks()
+        # A different seed per continued fit, so partial_fit epochs do not
+        # all see the same shuffle.
+        seed = None if self._seed is None else self._seed + epoch_offset
+        with _compat.seeded(seed):
+            self._fit_keras_model(
+                X,
+                X,
+                sample_weight=sample_weight,
+                warm_start=warm,
+                epochs=epochs,
+                initial_epoch=initial_epoch,
+                **kwargs,
+            )
+        self.history_ = dict(self.history_)
+        self._check_loss_is_finite()
+
+    def _check_loss_is_finite(self):
+        losses = np.asarray(self.history_.get("loss", []), dtype=float)
+        bad = np.flatnonzero(~np.isfinite(losses))
+        if bad.size:
+            for attr in ("model_", "encoder_", "decoder_"):
+                self.__dict__.pop(attr, None)
+            raise ValueError(
+                f"{type(self).__name__} diverged: the training loss became "
+                f"{losses[bad[0]]} at epoch {bad[0] + 1}. Scale X (e.g. with "
+                "StandardScaler) or lower the learning rate "
+                "(optimizer__learning_rate)."
+            )
+
+    def _initialize_callbacks(self):
+        super()._initialize_callbacks()
+        # Stop at the end of the first epoch whose loss is not finite; the
+        # fit then raises (see _check_loss_is_finite) instead of keeping NaNs.
+        self._fit_callbacks = [*self._fit_callbacks, _StopOnNonFiniteLoss()]
+
+    # -- inference ---------------------------------------------------------------
+    def _map_batches(self, fn, X, out_dtype):
+        """Apply ``fn`` to fixed-size float32 chunks of X and stack the results.
+
+        ``fn`` calls the compiled forward step directly (never
+        ``Model.predict``): no per-call data adapter, deterministic, safe to
+        call from several threads, memory bounded by the chunk size.
+        """
+        floatx = keras.backend.floatx()
+        step = self._inference_batch_size
+        parts = [
+            np.asarray(fn(X[start : start + step].astype(floatx, copy=False)))
+            for start in range(0, X.shape[0], step)
+        ]
+        return np.concatenate(parts).astype(out_dtype, copy=False)
+
+    def transform(self, X):
+        """Encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to encode.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components_)
+            The codes, in X's float dtype (float64 for integer input).
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        return self._map_batches(self.encoder_.predict_on_batch, X, X.dtype)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+            Codes, e.g. from :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+            Reconstructions, in the codes' float dtype.
+        """
+        check_is_fitted(self)
+        codes = check_array(
+            X, dtype=[np.float64, np.float32], input_name="X", estimator=self
+        )
+        if codes.shape[1] != self.n_components_:
+            raise ValueError(
+                f"X has {codes.shape[1]} features, but {type(self).__name__}"
+                f".inverse_transform is expecting {self.n_components_} features "
+                "(n_components_) as input."
+            )
+        return self._map_batches(self.decoder_.predict_on_batch, codes, codes.dtype)
+
+    def score_samples(self, X):
+        """Negative reconstruction loss of each sample (higher is better).
+
+        The loss is ``loss_`` averaged over features; regularization
+        penalties (such as the sparse autoencoder's L1) are not included.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            ``-loss(x, reconstruction(x))`` per sample.
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, reset=False)
+        loss = per_sample_loss(self.model_.loss)
+        predict = self.model_.predict_on_batch
+        return -self._map_batches(lambda x: loss(x, predict(x)), X, np.float64)
+
+    def score(self, X, y=None, sample_weight=None):
+        """Negative mean reconstruction loss on X (higher is better).
+
+        Equal to ``np.average(score_samples(X), weights=sample_weight)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to score.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        score : float
+            Minus the (weighted) mean reconstruction loss.
+        """
+        scores = self.score_samples(X)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, scores)
+        return float(np.average(scores, weights=sample_weight))
+
+
+class _StopOnNonFiniteLoss(keras.callbacks.Callback):
+    """Stop training after an epoch whose loss is NaN or infinite.
+
+    Checked per epoch, not per batch: a per-batch hook would force a device
+    sync on every step and slow every fit down.
+    """
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.isfinite(loss):
+            self.model.stop_training = True

@@ -1,0 +1,175 @@
+"""Every workaround for scikeras 0.13 and for Keras backends, in one place.
+
+scikeras 0.13.0 is unmaintained. Measured with scikit-learn 1.9, Keras 3.15 and
+TensorFlow 2.21, it has these defects; each is fixed here and each fix has a
+test in ``tests/test_compat.py`` that fails if the fix stops working:
+
+1. ``BaseWrapper`` defines ``_more_tags`` but not ``__sklearn_tags__``, so
+   ``check_estimator_tags_renamed`` fails and ``get_tags`` reports no estimator
+   type. Fixed by :func:`install_sklearn_tags` (a ``__sklearn_tags__`` on
+   ``BaseWrapper`` itself, since that check inspects every class of the MRO).
+2. A ``numpy.random.RandomState`` passed as ``random_state`` always becomes
+   seed 0 (``r.randint(low=1)`` can only return 0). Fixed by
+   :func:`seed_from_random_state`.
+3. Its seeding context (``tensorflow_random_state``) leaves TensorFlow op
+   determinism switched on for the rest of the process, after which any
+   unseeded random op fails with "Random ops require a seed ...". skae never
+   lets scikeras seed: :func:`seeded` sets and restores the Python, NumPy,
+   Keras and backend seeds and touches nothing else.
+4. Any keyword is accepted by ``__init__`` (``epoch=5`` is silently stored).
+   Fixed by :func:`check_routed_kwargs`: only routed ``prefix__name`` keywords
+   pass, anything else is the ``TypeError`` Python itself would give.
+5. ``model.predict`` costs ~44 ms for one row (it builds a data adapter,
+   callbacks and a progress bar per call). skae never calls it: the base calls
+   ``Model.predict_on_batch`` (Keras' compiled step, on every backend) on
+   fixed-size chunks.
+"""
+
+from __future__ import annotations
+
+import numbers
+import random
+from contextlib import contextmanager
+
+import keras
+import numpy as np
+from scikeras.wrappers import BaseWrapper
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "ROUTING_PREFIXES",
+    "check_routed_kwargs",
+    "install_sklearn_tags",
+    "seed_from_random_state",
+    "seeded",
+]
+
+# Routed keyword prefixes skae accepts (scikeras' syntax, e.g.
+# ``optimizer__learning_rate=1e-3``). ``model__`` and ``predict__`` are left
+# out: skae builds its own graphs and never calls ``Model.predict``.
+ROUTING_PREFIXES = frozenset(
+    {"optimizer", "loss", "metrics", "callbacks", "compile", "fit"}
+)
+
+
+# -- defect 1: tags ---------------------------------------------------------
+def _base_wrapper_sklearn_tags(self):
+    tags = super(BaseWrapper, self).__sklearn_tags__()
+    legacy = getattr(self, "_tags", {})
+    tags.target_tags.multi_output = bool(legacy.get("multioutput", False))
+    for estimator_tags in (tags.classifier_tags, tags.regressor_tags):
+        if estimator_tags is not None:
+            estimator_tags.poor_score = bool(legacy.get("poor_score", False))
+    return tags
+
+
+def install_sklearn_tags():
+    """Give ``scikeras.wrappers.BaseWrapper`` a ``__sklearn_tags__``.
+
+    Idempotent, and a no-op once scikeras ships its own.
+    """
+    if "__sklearn_tags__" not in vars(BaseWrapper):
+        BaseWrapper.__sklearn_tags__ = _base_wrapper_sklearn_tags
+
+
+# -- defect 2: RandomState instances ----------------------------------------
+def seed_from_random_state(random_state):
+    """Turn a scikit-learn ``random_state`` into an int seed, or None.
+
+    An int is used as is. A ``RandomState`` instance is drawn from (and so
+    advanced), as scikit-learn's own estimators do: two fits with the same
+    instance differ, two fits with equal fresh instances agree.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, bool
+    ):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+# -- defect 3: seeding without side effects ----------------------------------
+def _tf_global_seed():
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:  # no TensorFlow: nothing to save
+        return None, False
+    return context.global_seed(), True
+
+
+@contextmanager
+def seeded(seed):
+    """Seed Python, NumPy, Keras and the backend for the ``with`` block.
+
+    Everything is restored afterwards, so seeding one estimator never changes
+    the randomness (or the determinism settings) of the rest of the process.
+    ``seed=None`` does nothing.
+    """
+    if seed is None:
+        yield
+        return
+    # Keras keeps its global seed and SeedGenerator in private state; saving
+    # and restoring them is what makes this context side-effect free.
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
+
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    keras_seed = rng_utils.get_random_seed()
+    keras_generator = global_state.get_global_attribute(
+        seed_generator.GLOBAL_SEED_GENERATOR
+    )
+    tf_seed, has_tf = _tf_global_seed()
+    torch_state = None
+    if keras.backend.backend() == "torch":
+        import torch
+
+        torch_state = torch.random.get_rng_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, keras_seed)
+        global_state.set_global_attribute(
+            seed_generator.GLOBAL_SEED_GENERATOR, keras_generator
+        )
+        if has_tf:
+            import tensorflow as tf
+
+            tf.random.set_seed(tf_seed)
+        if torch_state is not None:
+            import torch
+
+            torch.random.set_rng_state(torch_state)
+
+
+# -- defect 4: misspelled keywords ------------------------------------------
+def check_routed_kwargs(estimator, kwargs):
+    """Raise the ``TypeError`` Python gives for an unknown keyword.
+
+    ``kwargs`` may only hold routed parameters such as
+    ``optimizer__learning_rate``; ``epoch=5`` (for ``epochs``) is refused.
+    """
+    name = type(estimator).__name__
+    for key in kwargs:
+        prefix, sep, rest = key.partition("__")
+        if not sep or not rest or prefix not in ROUTING_PREFIXES:
+            raise TypeError(
+                f"{name}.__init__() got an unexpected keyword argument {key!r}"
+                + (
+                    f" (routed parameters start with one of "
+                    f"{sorted(ROUTING_PREFIXES)} and '__')"
+                    if sep
+                    else ""
+                )
+            )
+
+
+def sklearn_repr(estimator, N_CHAR_MAX=700):
+    """scikit-learn's ``__repr__`` (scikeras replaces it with a tab dump)."""
+    return BaseEstimator.__repr__(estimator, N_CHAR_MAX=N_CHAR_MAX)

@@ -1,0 +1,265 @@
+"""The transformer contract every skae estimator gets from the base."""
+
+import copy
+import pickle
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.preprocessing import StandardScaler
+
+from skae import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+
+FAST = dict(n_components=4, epochs=3, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    return DenseAutoencoder(**FAST).fit(digits[0])
+
+
+# -- shapes, dtypes, scores ---------------------------------------------------
+def test_fit_returns_self_and_sets_attributes(digits):
+    X, _ = digits
+    ae = DenseAutoencoder(**FAST)
+    assert ae.fit(X) is ae
+    assert ae.n_features_in_ == 64
+    assert ae.n_components_ == 4
+    assert len(ae.history_["loss"]) == 3
+    assert isinstance(ae.model_, keras.Model)
+    assert ae.encoder_.output_shape == (None, 4)
+    assert ae.decoder_.output_shape == (None, 64)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_output_dtype_follows_input(fitted, digits, dtype):
+    X = digits[0][:10].astype(dtype)
+    codes = fitted.transform(X)
+    assert codes.shape == (10, 4) and codes.dtype == dtype
+    recon = fitted.inverse_transform(codes)
+    assert recon.shape == (10, 64) and recon.dtype == dtype
+
+
+def test_integer_input_gives_float64(fitted, digits):
+    X_int = (digits[0][:5] * 16).astype(np.int64)
+    assert fitted.transform(X_int).dtype == np.float64
+
+
+def test_float32_and_float64_agree(fitted, digits):
+    X = digits[0]
+    np.testing.assert_allclose(
+        fitted.transform(X), fitted.transform(X.astype(np.float32)), rtol=1e-6
+    )
+
+
+def test_score_is_mean_of_score_samples(fitted, digits):
+    X = digits[0]
+    samples = fitted.score_samples(X)
+    assert samples.shape == (X.shape[0],) and samples.dtype == np.float64
+    assert fitted.score(X) == pytest.approx(samples.mean())
+    w = np.arange(X.shape[0]) % 3
+    assert fitted.score(X, sample_weight=w) == pytest.approx(
+        np.average(samples, weights=w)
+    )
+
+
+def test_score_is_minus_keras_loss(fitted, digits):
+    X = digits[0].astype(np.float32)
+    keras_loss = fitted.model_.evaluate(X, X, verbose=0, batch_size=512)
+    assert fitted.score(X) == pytest.approx(-keras_loss, rel=1e-4)
+
+
+def test_score_rises_with_training(digits):
+    X = digits[0]
+    short = DenseAutoencoder(**{**FAST, "epochs": 1}).fit(X).score(X)
+    long = DenseAutoencoder(**{**FAST, "epochs": 30}).fit(X).score(X)
+    assert long > short + 0.05
+
+
+def test_batched_inference_matches_one_batch(fitted, digits, monkeypatch):
+    X = digits[0]
+    whole = fitted.transform(X)
+    monkeypatch.setattr(type(fitted), "_inference_batch_size", 7)
+    np.testing.assert_array_equal(fitted.transform(X), whole)
+    np.testing.assert_array_equal(fitted.transform(X[:1]), whole[:1])
+
+
+# -- the loss rule ---------------------------------------------------------------
+def test_unit_interval_data_gets_sigmoid_and_bce(fitted):
+    assert fitted.loss_ == "binary_crossentropy"
+    assert fitted.output_activation_ == "sigmoid"
+    recon = fitted.inverse_transform(fitted.transform(np.eye(64)[:3]))
+    assert recon.min() >= 0 and recon.max() <= 1
+
+
+def test_standardized_data_gets_linear_and_mse(digits):
+    X = StandardScaler().fit_transform(digits[0])
+    ae = DenseAutoencoder(**FAST).fit(X)
+    assert ae.loss_ == "mse" and ae.output_activation_ == "linear"
+    assert ae.inverse_transform(ae.transform(X)).min() < 0
+    mse = np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2, axis=1)
+    np.testing.assert_allclose(ae.score_samples(X), -mse, rtol=1e-4)
+
+
+def test_loss_rule_is_overridable(digits):
+    X = digits[0]
+    ae = DenseAutoencoder(loss="mse", **FAST).fit(X)
+    assert ae.loss_ == "mse" and ae.output_activation_ == "linear"
+    ae = DenseAutoencoder(loss="mse", output_activation="sigmoid", **FAST).fit(X)
+    assert ae.output_activation_ == "sigmoid"
+    ae = DenseAutoencoder(loss=keras.losses.Huber, loss__delta=0.5, **FAST).fit(X)
+    assert isinstance(ae.model_.loss, keras.losses.Huber)
+    assert np.isfinite(ae.score(X))
+
+
+# -- training controls -------------------------------------------------------------
+def test_partial_fit_trains_one_epoch_at_a_time(digits):
+    X = digits[0]
+    ae = DenseAutoencoder(**FAST)
+    ae.partial_fit(X)
+    model = ae.model_
+    ae.partial_fit(X)
+    assert ae.model_ is model
+    assert len(ae.history_["loss"]) == 2
+    assert ae.history_["loss"][1] < ae.history_["loss"][0]
+
+
+def test_warm_start_keeps_training_the_same_model(digits):
+    X = digits[0]
+    ae = DenseAutoencoder(warm_start=True, **FAST).fit(X)
+    model, before = ae.model_, ae.score(X)
+    ae.fit(X)
+    assert ae.model_ is model and ae.score(X) > before
+    cold = DenseAutoencoder(**FAST).fit(X)
+    model = cold.model_
+    assert cold.fit(X).model_ is not model
+
+
+def test_same_random_state_same_codes(digits):
+    X = digits[0]
+    a = DenseAutoencoder(**FAST).fit(X).transform(X)
+    b = DenseAutoencoder(**FAST).fit(X).transform(X)
+    c = DenseAutoencoder(**{**FAST, "random_state": 1}).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_callbacks_early_stopping(digits):
+    X = digits[0]
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=0.01)
+    ae = DenseAutoencoder(
+        **{**FAST, "epochs": 200}, validation_split=0.2, callbacks=[stop]
+    ).fit(X)
+    assert "val_loss" in ae.history_
+    assert len(ae.history_["loss"]) < 200
+
+
+def test_metrics_are_recorded(digits):
+    ae = DenseAutoencoder(metrics=["mse"], **FAST).fit(digits[0])
+    assert len(ae.history_["mean_squared_error"]) == 3  # scikeras' full name
+
+
+def test_optimizer_instance_is_not_mutated(digits):
+    X = digits[0]
+    opt = keras.optimizers.SGD(learning_rate=0.5)
+    ae = DenseAutoencoder(optimizer=opt, **FAST)
+    ae.fit(X)
+    ae.fit(X)  # a second fit would fail if the instance were reused
+    assert ae.model_.optimizer is not opt
+    assert not opt.built
+
+
+# -- persistence and copies -----------------------------------------------------------
+def _shares_weights(ae):
+    code = ae.encoder_.get_layer("code")
+    return code is ae.model_.get_layer("encoder").get_layer("code")
+
+
+def test_submodels_share_weights(fitted):
+    assert _shares_weights(fitted)
+
+
+@pytest.mark.parametrize(
+    "roundtrip",
+    [
+        lambda est: pickle.loads(pickle.dumps(est)),
+        copy.deepcopy,
+        "joblib",
+    ],
+    ids=["pickle", "deepcopy", "joblib"],
+)
+def test_roundtrip_is_bitwise_identical(fitted, digits, roundtrip, tmp_path):
+    X = digits[0]
+    if roundtrip == "joblib":
+        joblib.dump(fitted, tmp_path / "ae.joblib")
+        restored = joblib.load(tmp_path / "ae.joblib")
+    else:
+        restored = roundtrip(fitted)
+    codes = fitted.transform(X)
+    np.testing.assert_array_equal(restored.transform(X), codes)
+    np.testing.assert_array_equal(
+        restored.inverse_transform(codes), fitted.inverse_transform(codes)
+    )
+    assert restored.score(X) == fitted.score(X)
+    assert _shares_weights(restored)
+    # the original is untouched by being pickled
+    assert _shares_weights(fitted)
+
+
+def test_unpickled_estimator_keeps_training(fitted, digits):
+    X = digits[0]
+    restored = pickle.loads(pickle.dumps(fitted))
+    restored.partial_fit(X)
+    assert len(restored.history_["loss"]) == len(fitted.history_["loss"]) + 1
+    assert _shares_weights(restored)
+
+
+def test_clone_keeps_params_drops_fit(digits):
+    ae = DeepAutoencoder((16,), optimizer__learning_rate=0.01, **FAST).fit(digits[0])
+    twin = clone(ae)
+    assert twin.get_params() == ae.get_params()
+    assert not hasattr(twin, "model_")
+    assert "optimizer__learning_rate=0.01" in repr(twin)
+
+
+# -- pandas --------------------------------------------------------------------------
+def test_pandas_in_and_out(digits):
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(digits[0], columns=[f"px{i}" for i in range(64)])
+    ae = DenseAutoencoder(**FAST).set_output(transform="pandas").fit(X)
+    codes = ae.transform(X)
+    assert isinstance(codes, pd.DataFrame)
+    assert list(codes.columns) == [f"denseautoencoder{i}" for i in range(4)]
+    assert list(ae.feature_names_in_) == list(X.columns)
+    np.testing.assert_array_equal(ae.get_feature_names_out(), codes.columns)
+
+
+# -- architectures --------------------------------------------------------------------
+def test_deep_default_architecture_is_the_tutorials():
+    X = np.random.RandomState(0).rand(32, 784)
+    ae = DeepAutoencoder(epochs=1, random_state=0).fit(X)
+    widths = [layer.units for layer in ae.encoder_.layers[1:]]
+    widths += [layer.units for layer in ae.decoder_.layers[1:]]
+    assert widths == [128, 64, 32, 64, 128, 784]
+
+
+def test_dense_default_code_size_is_32():
+    assert DenseAutoencoder().n_components == 32
+    assert SparseAutoencoder().activity_l1 == 1e-4
+
+
+def test_sparse_codes_are_sparser(digits):
+    X = digits[0]
+    params = {**FAST, "n_components": 16, "epochs": 20}
+    dense = DenseAutoencoder(**params).fit(X).transform(X).mean()
+    sparse = SparseAutoencoder(activity_l1=3e-3, **params).fit(X).transform(X).mean()
+    assert sparse < 0.5 * dense  # measured: 0.34x

@@ -1,0 +1,108 @@
+"""One test per scikeras 0.13 defect fixed in ``skae._compat``.
+
+Each test fails if its fix stops working (a scikeras or Keras upgrade, or a
+change in skae that bypasses the fix).
+"""
+
+import random
+
+import keras
+import numpy as np
+import pytest
+from scikeras.wrappers import BaseWrapper
+from sklearn.utils import get_tags
+from sklearn.utils.estimator_checks import check_estimator_tags_renamed
+
+from skae import DenseAutoencoder
+from skae._compat import seed_from_random_state
+
+FAST = dict(n_components=3, epochs=2, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return np.random.RandomState(0).rand(64, 6)
+
+
+# -- defect 1: _more_tags without __sklearn_tags__ ---------------------------
+def test_base_wrapper_has_sklearn_tags():
+    assert "__sklearn_tags__" in vars(BaseWrapper)
+    check_estimator_tags_renamed("DenseAutoencoder", DenseAutoencoder())
+
+
+def test_tags_say_transformer():
+    tags = get_tags(DenseAutoencoder())
+    assert tags.transformer_tags is not None
+    assert tags.transformer_tags.preserves_dtype == ["float64", "float32"]
+    assert tags.target_tags.required is False
+
+
+# -- defect 2: a RandomState always became seed 0 ----------------------------
+def test_random_state_instance_is_drawn_from():
+    rs = np.random.RandomState(0)
+    first, second = seed_from_random_state(rs), seed_from_random_state(rs)
+    assert first != second  # drawn from, like scikit-learn estimators
+    assert seed_from_random_state(np.random.RandomState(0)) == first
+    assert {seed_from_random_state(np.random.RandomState(s)) for s in range(5)} != {0}
+    assert seed_from_random_state(7) == 7
+    assert seed_from_random_state(None) is None
+
+
+def test_random_state_instances_give_different_models(X):
+    codes = [
+        DenseAutoencoder(random_state=np.random.RandomState(s), **FAST)
+        .fit(X)
+        .transform(X)
+        for s in (1, 2, 1)
+    ]
+    assert not np.array_equal(codes[0], codes[1])
+    np.testing.assert_array_equal(codes[0], codes[2])
+
+
+# -- defect 3: seeding leaked op determinism and global seeds -----------------
+def test_seeded_fit_leaves_process_randomness_alone(X):
+    py_state, np_state = random.getstate(), np.random.get_state()
+    DenseAutoencoder(random_state=0, **FAST).fit(X)
+    assert random.getstate() == py_state
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF only")
+def test_seeded_fit_leaves_op_determinism_off(X):
+    from tensorflow.python.framework import config
+
+    DenseAutoencoder(random_state=0, **FAST).fit(X)
+    assert not config.is_op_determinism_enabled()
+    # The failure scikeras caused: an unseeded random op after a seeded fit.
+    noisy = keras.Sequential([keras.Input((6,)), keras.layers.GaussianNoise(0.1)])
+    noisy(X.astype("float32"), training=True)
+
+
+# -- defect 4: misspelled keywords were accepted -------------------------------
+@pytest.mark.parametrize("kwargs", [{"epoch": 5}, {"optimzer__learning_rate": 0.1}])
+def test_unknown_keyword_is_a_type_error(kwargs):
+    name = next(iter(kwargs))
+    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
+        DenseAutoencoder(**kwargs)
+
+
+def test_routed_keyword_reaches_keras(X):
+    ae = DenseAutoencoder(optimizer__learning_rate=0.0123, **FAST).fit(X)
+    lr = keras.ops.convert_to_numpy(ae.model_.optimizer.learning_rate)
+    assert lr == pytest.approx(0.0123)
+    assert ae.get_params()["optimizer__learning_rate"] == 0.0123
+
+
+# -- defect 5: model.predict is slow -------------------------------------------
+def test_inference_never_calls_model_predict(X, monkeypatch):
+    ae = DenseAutoencoder(**FAST).fit(X)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("Model.predict called")
+
+    monkeypatch.setattr(keras.Model, "predict", forbidden)
+    codes = ae.transform(X)
+    ae.inverse_transform(codes)
+    ae.score_samples(X)
+    ae.score(X)
