@@ -375,7 +375,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
             np.asarray(fn(X[start : start + step].astype(floatx, copy=False)))
             for start in range(0, X.shape[0], step)
         ]
-        return np.concatenate(parts).astype(out_dtype, copy=False)
+        out = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return out.astype(out_dtype, copy=False)
 
     def transform(self, X):
         """Encode X.
@@ -392,7 +393,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        return self._map_batches(self.encoder_.predict_on_batch, X, X.dtype)
+        return self._map_batches(_compat.compiled_forward(self.encoder_), X, X.dtype)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -417,7 +418,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
                 f".inverse_transform is expecting {self.n_components_} features "
                 "(n_components_) as input."
             )
-        return self._map_batches(self.decoder_.predict_on_batch, codes, codes.dtype)
+        return self._map_batches(_compat.compiled_forward(self.decoder_), codes, codes.dtype)
 
     def score_samples(self, X):
         """Negative reconstruction loss of each sample (higher is better).
@@ -438,7 +439,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         loss = per_sample_loss(self.model_.loss)
-        predict = self.model_.predict_on_batch
+        predict = _compat.compiled_forward(self.model_)
         return -self._map_batches(lambda x: loss(x, predict(x)), X, np.float64)
 
     def score(self, X, y=None, sample_weight=None):

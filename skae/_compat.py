@@ -20,15 +20,19 @@ test in ``tests/test_compat.py`` that fails if the fix stops working:
    Fixed by :func:`check_routed_kwargs`: only routed ``prefix__name`` keywords
    pass, anything else is the ``TypeError`` Python itself would give.
 5. ``model.predict`` costs ~44 ms for one row (it builds a data adapter,
-   callbacks and a progress bar per call). skae never calls it: the base calls
-   ``Model.predict_on_batch`` (Keras' compiled step, on every backend) on
-   fixed-size chunks.
+   callbacks and a progress bar per call). skae never calls it: the base runs
+   :func:`compiled_forward` on fixed-size chunks. On TensorFlow that is a
+   concrete function traced once per model (no per-call signature lookup:
+   ~0.2 ms a row vs ~0.4 ms for ``predict_on_batch``); elsewhere Keras'
+   own compiled ``predict_on_batch``.
 """
 
 from __future__ import annotations
 
 import numbers
 import random
+import threading
+import weakref
 from contextlib import contextmanager
 
 import keras
@@ -40,6 +44,7 @@ from sklearn.utils import check_random_state
 __all__ = [
     "ROUTING_PREFIXES",
     "check_routed_kwargs",
+    "compiled_forward",
     "install_sklearn_tags",
     "seed_from_random_state",
     "seeded",
@@ -173,3 +178,35 @@ def check_routed_kwargs(estimator, kwargs):
 def sklearn_repr(estimator, N_CHAR_MAX=700):
     """scikit-learn's ``__repr__`` (scikeras replaces it with a tab dump)."""
     return BaseEstimator.__repr__(estimator, N_CHAR_MAX=N_CHAR_MAX)
+
+
+# -- defect 5: fast inference ----------------------------------------------------
+_forward_cache = weakref.WeakKeyDictionary()
+_forward_lock = threading.Lock()
+
+
+def compiled_forward(model):
+    """A function ``x (float32 ndarray) -> model(x) as ndarray``, inference mode.
+
+    Compiled once per model and cached beside it (weakly: it goes with the
+    model), so estimators stay picklable and their ``__dict__`` unchanged.
+    """
+    with _forward_lock:
+        forward = _forward_cache.get(model)
+        if forward is None:
+            forward = _forward_cache[model] = _compile_forward(model)
+    return forward
+
+
+def _compile_forward(model):
+    if keras.backend.backend() != "tensorflow":
+        return model.predict_on_batch
+    import tensorflow as tf
+
+    spec = tf.TensorSpec(
+        [None, *model.inputs[0].shape[1:]], dtype=keras.backend.floatx()
+    )
+    concrete = tf.function(lambda x: model(x, training=False)).get_concrete_function(
+        spec
+    )
+    return lambda x: concrete(tf.convert_to_tensor(x)).numpy()

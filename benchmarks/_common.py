@@ -1,0 +1,114 @@
+"""Shared helpers of the benchmark scripts: data, timing, the results page."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+RESULTS = ROOT / "docs" / "benchmarks.md"
+
+PAGE_HEADER = """\
+# Benchmarks
+
+Written by the scripts under `benchmarks/`; each owns one section and
+rewrites only that section when it runs. Timings are ratios taken in the same
+run on the same machine (shared and noisy, so absolute seconds are indicative
+only).
+"""
+
+
+def parser(description):
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("SKAE_MNIST", DEFAULT_MNIST)),
+        help="path to mnist.npz (keras.datasets.mnist layout); "
+        f"default $SKAE_MNIST or {DEFAULT_MNIST}",
+    )
+    p.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help=f"markdown page to update (default {RESULTS})",
+    )
+    return p
+
+
+def load_mnist_flat(path):
+    """MNIST as float32 in [0, 1], flattened to 784 columns."""
+    if not Path(path).is_file():
+        raise SystemExit(f"MNIST not found at {path}; pass --data PATH/mnist.npz")
+    with np.load(path) as d:
+        x_train, y_train = d["x_train"], d["y_train"]
+        x_test, y_test = d["x_test"], d["y_test"]
+    scale = np.float32(1 / 255)
+    return (
+        x_train.reshape(len(x_train), -1).astype(np.float32) * scale,
+        y_train,
+        x_test.reshape(len(x_test), -1).astype(np.float32) * scale,
+        y_test,
+    )
+
+
+def bce(X, X_hat, eps=1e-7):
+    """Mean binary cross-entropy, clipped as Keras clips it."""
+    p = np.clip(X_hat, eps, 1 - eps)
+    return float(-np.mean(X * np.log(p) + (1 - X) * np.log(1 - p)))
+
+
+def mse(X, X_hat):
+    return float(np.mean((X - X_hat) ** 2))
+
+
+def seconds(fn, repeat=1):
+    """Median wall time of ``fn()`` over ``repeat`` calls, and its last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def environment():
+    import keras
+    import scikeras
+    import sklearn
+
+    return (
+        f"Python {platform.python_version()}, Keras {keras.__version__} "
+        f"({keras.backend.backend()} backend), scikit-learn {sklearn.__version__}, "
+        f"scikeras {scikeras.__version__}, {os.cpu_count()} CPUs, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_section(path, name, body):
+    """Replace (or append) the section ``name`` of the results page."""
+    path = Path(path)
+    text = path.read_text() if path.exists() else PAGE_HEADER
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{body.strip()}\n{end}"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
