@@ -174,6 +174,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
+    def __sklearn_is_fitted__(self):
+        # The model is what makes it fitted; a diverged fit removes it but
+        # keeps history_ for diagnosis.
+        return hasattr(self, "model_")
+
     @property
     def _n_features_out(self):
         return self.n_components_
