@@ -118,6 +118,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         "warm_start": ["boolean"],
     }
 
+    # Routed-parameter prefixes set_params accepts: the same as __init__.
+    _routing_prefixes = _compat.ROUTING_PREFIXES
+
     # scikeras' legacy tags (poor_score, multioutput) describe its
     # classifier/regressor, not a transformer.
     _tags: dict = {}
@@ -219,7 +222,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
             dtype=[np.float64, np.float32],
             accept_sparse=False,
         )
-        if X.dtype == np.float64 and X.size and np.max(np.abs(X)) > _FLOAT32_MAX:
+        if X.dtype == np.float64 and X.size and max(X.max(), -X.min()) > _FLOAT32_MAX:
             raise ValueError(
                 "Input X contains values too large for float32, the precision "
                 "Keras computes in; scale X first (e.g. StandardScaler)."

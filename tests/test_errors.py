@@ -78,6 +78,13 @@ def test_unknown_keyword():
         DenseAutoencoder(epoch=5)
     with pytest.raises(ValueError, match="Invalid parameter"):
         DenseAutoencoder().set_params(epoch=5)
+    # model__/predict__ routing is scikeras' for user-built models; skae
+    # builds its own and never calls predict.
+    for key in ("model__units", "predict__batch_size"):
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{key}'"):
+            DenseAutoencoder(**{key: 1})
+        with pytest.raises(ValueError, match="Invalid parameter"):
+            DenseAutoencoder().set_params(**{key: 1})
 
 
 def test_diverging_fit_raises_instead_of_leaving_nan():
