@@ -146,7 +146,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     X_train, _, X_test, _ = load_mnist_flat(args.data)
     epochs = {"dense": 10, "deep": 20}
-    timing_epochs, rounds = 3, 7
+    timing_epochs, rounds = 2, 9
     if args.quick:
         X_train, epochs, timing_epochs, rounds = X_train[:10000], {"dense": 1, "deep": 1}, 1, 1
 

@@ -90,8 +90,11 @@ model_ : keras.Model
         The decoder's last activation (``output_activation`` resolved).
     history_ : dict of str to list of float
         Per-epoch Keras history (``loss``, ``val_loss``, metrics).
+    sample_shape_ : tuple of int
+        Shape of one training sample as given to fit, e.g. ``(784,)`` or
+        ``(28, 28)``; ``inverse_transform`` returns samples of this shape.
     n_features_in_ : int
-        Number of features seen during fit.
+        Number of features seen during fit (values per sample).
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when X has string column names."""
 
@@ -124,6 +127,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
     # scikeras' legacy tags (poor_score, multioutput) describe its
     # classifier/regressor, not a transformer.
     _tags: dict = {}
+
+    # Highest ndim of X accepted; samples of more than one axis (images,
+    # sequences) are flattened to rows and reshaped inside the Keras model.
+    _max_ndim = 2
 
     # Rows per call of the compiled forward step in transform,
     # inverse_transform and score: bounds memory, independent of len(X).
@@ -165,8 +172,23 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
     # -- what a subclass provides ------------------------------------------
     def _build_encoder_decoder(self, n_features, output_activation):
-        """Return ``(encoder, decoder)``, two uncompiled Keras models."""
+        """Return ``(encoder, decoder)``, two uncompiled Keras models.
+
+        Both take and give flat rows: the encoder ``(n_features,) -> code``,
+        the decoder ``code -> (n_features,)``.
+        """
         raise NotImplementedError
+
+    def _learn_data(self, X):
+        """Learn what the graph needs from the validated training data.
+
+        Called by fit before building; X is float32 of shape
+        (n_samples, n_features). Sets fitted attributes only.
+        """
+
+    def _assemble(self, encoder, decoder):
+        """The end-to-end training model from the encoder and decoder."""
+        return chain(encoder, decoder)
 
     # -- scikit-learn plumbing -----------------------------------------------
     __repr__ = _compat.sklearn_repr
@@ -215,6 +237,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
     # -- validation ------------------------------------------------------------
     def _check_X(self, X, *, reset):
+        X, sample_shape = _flatten_samples(X, self._max_ndim, type(self).__name__)
         X = validate_data(
             self,
             X,
@@ -222,6 +245,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
             dtype=[np.float64, np.float32],
             accept_sparse=False,
         )
+        if reset:
+            self.sample_shape_ = sample_shape or X.shape[1:]
         if X.dtype == np.float64 and X.size and max(X.max(), -X.min()) > _FLOAT32_MAX:
             raise ValueError(
                 "Input X contains values too large for float32, the precision "
@@ -243,7 +268,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         encoder, decoder = self._build_encoder_decoder(
             self.n_features_in_, self.output_activation_
         )
-        model = chain(encoder, decoder)
+        model = self._assemble(encoder, decoder)
         model.compile(**compile_kwargs)
         return model
 
@@ -269,6 +294,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         self.output_activation_ = resolve_output_activation(
             self.output_activation, self.loss_
         )
+        self._learn_data(X)
         with _compat.seeded(self._seed):
             self.model_ = self._build_keras_model()
         self._attach_submodels()
@@ -413,8 +439,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
-            Reconstructions, in the codes' float dtype.
+        X_reconstructed : ndarray of shape (n_samples, *sample_shape_)
+            Reconstructions in the training data's layout and the codes'
+            float dtype.
         """
         check_is_fitted(self)
         codes = check_array(
@@ -426,7 +453,10 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
                 f".inverse_transform is expecting {self.n_components_} features "
                 "(n_components_) as input."
             )
-        return self._map_batches(_compat.compiled_forward(self.decoder_), codes, codes.dtype)
+        recon = self._map_batches(
+            _compat.compiled_forward(self.decoder_), codes, codes.dtype
+        )
+        return recon.reshape((recon.shape[0], *self.sample_shape_))
 
     def score_samples(self, X):
         """Negative reconstruction loss of each sample (higher is better).
@@ -486,3 +516,25 @@ class _StopOnNonFiniteLoss(keras.callbacks.Callback):
         loss = (logs or {}).get("loss")
         if loss is not None and not np.isfinite(loss):
             self.model.stop_training = True
+
+
+def _flatten_samples(X, max_ndim, name):
+    """Rows of flat samples from an array of samples with several axes.
+
+    Returns ``(X, sample_shape)``; ``sample_shape`` is None when X is left as
+    it is (2-D input, sparse matrices, DataFrames: validate_data's job).
+    """
+    if max_ndim <= 2:
+        return X, None
+    ndim = getattr(X, "ndim", None)
+    if ndim is None and isinstance(X, (list, tuple)):
+        X = np.asarray(X)
+        ndim = X.ndim
+    if ndim is None or ndim <= 2:
+        return X, None
+    if ndim > max_ndim:
+        raise ValueError(
+            f"Found array with dim {ndim}. {name} expected <= {max_ndim}."
+        )
+    X = np.asarray(X)
+    return X.reshape(X.shape[0], int(np.prod(X.shape[1:]))), X.shape[1:]
