@@ -7,12 +7,15 @@ scikit-learn transformer: ``fit``, ``transform`` (encode),
 """
 
 from ._base import BaseAutoencoder
+from ._conv import ConvAutoencoder, DenoisingAutoencoder
 from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaseAutoencoder",
+    "ConvAutoencoder",
+    "DenoisingAutoencoder",
     "DeepAutoencoder",
     "DenseAutoencoder",
     "SparseAutoencoder",

@@ -57,11 +57,93 @@ def dense_decoder(
     return keras.Model(code, outputs, name=name)
 
 
-def chain(encoder, decoder, name="autoencoder"):
-    """The end-to-end model ``decoder(encoder(x))``.
+def chain(encoder, decoder, corruption=None, name="autoencoder"):
+    """The end-to-end model ``decoder(encoder(corruption(x)))``.
 
     The encoder and decoder are nested as layers, so they share weights with
     it and can be recovered from it by name after a save/load round trip.
+    ``corruption`` is a layer applied to the input first (the denoiser's
+    training noise; it must be the identity at inference).
     """
     inputs = keras.Input(shape=encoder.input_shape[1:], name="input")
-    return keras.Model(inputs, decoder(encoder(inputs)), name=name)
+    x = inputs if corruption is None else corruption(inputs)
+    return keras.Model(inputs, decoder(encoder(x)), name=name)
+
+
+def pooled_shape(image_shape, n_pool):
+    """Spatial shape after ``n_pool`` 2x2 max-poolings with "same" padding."""
+    h, w = image_shape[:2]
+    for _ in range(n_pool):
+        h, w = -(-h // 2), -(-w // 2)
+    return h, w
+
+
+def conv_encoder(
+    image_shape,
+    filters,
+    kernel_size=3,
+    activation="relu",
+    n_components=None,
+    name="encoder",
+):
+    """Conv2D + MaxPooling2D stack over flat input; code = the flattened map.
+
+    The input is a flat vector of ``h * w * c`` pixels (rows of a 2-D
+    table), reshaped inside the model. Pooling pads ("same"), so any image
+    size works: 28x28 with three poolings gives a (4, 4, filters[-1]) map.
+    ``n_components`` adds a Dense bottleneck of that size after the map.
+    """
+    h, w, c = image_shape
+    inputs = keras.Input(shape=(h * w * c,), name="x")
+    x = keras.layers.Reshape((h, w, c), name="image")(inputs)
+    for i, n_filters in enumerate(filters):
+        x = keras.layers.Conv2D(
+            n_filters, kernel_size, activation=activation, padding="same", name=f"conv_{i}"
+        )(x)
+        x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(x)
+    x = keras.layers.Flatten(name="code_map")(x)
+    if n_components:
+        x = keras.layers.Dense(n_components, activation=activation, name="code")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def conv_decoder(
+    image_shape,
+    filters,
+    kernel_size=3,
+    activation="relu",
+    output_activation="sigmoid",
+    n_components=None,
+    name="decoder",
+):
+    """Mirror of :func:`conv_encoder`: Conv2D + UpSampling2D, cropped back.
+
+    ``filters`` are the encoder's; the decoder uses them reversed, then one
+    Conv2D to the ``c`` output channels, crops the upsampled map to
+    ``(h, w)`` and flattens it to match the input.
+    """
+    h, w, c = image_shape
+    ph, pw = pooled_shape(image_shape, len(filters))
+    map_shape = (ph, pw, filters[-1])
+    map_size = ph * pw * filters[-1]
+    inputs = keras.Input(shape=(n_components or map_size,), name="code")
+    x = inputs
+    if n_components:
+        x = keras.layers.Dense(map_size, activation=activation, name="expand")(x)
+    x = keras.layers.Reshape(map_shape, name="code_map")(x)
+    for i, n_filters in enumerate(reversed(filters)):
+        x = keras.layers.Conv2D(
+            n_filters, kernel_size, activation=activation, padding="same", name=f"conv_{i}"
+        )(x)
+        x = keras.layers.UpSampling2D(2, name=f"upsample_{i}")(x)
+    x = keras.layers.Conv2D(
+        c, kernel_size, activation=output_activation, padding="same", name="reconstruction"
+    )(x)
+    extra_h, extra_w = ph * 2 ** len(filters) - h, pw * 2 ** len(filters) - w
+    if extra_h or extra_w:
+        x = keras.layers.Cropping2D(
+            ((extra_h // 2, extra_h - extra_h // 2), (extra_w // 2, extra_w - extra_w // 2)),
+            name="crop",
+        )(x)
+    outputs = keras.layers.Flatten(name="pixels")(x)
+    return keras.Model(inputs, outputs, name=name)

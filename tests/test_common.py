@@ -8,41 +8,55 @@ every expected failure carries its reason.
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+from skae import (
+    ConvAutoencoder,
+    DeepAutoencoder,
+    DenoisingAutoencoder,
+    DenseAutoencoder,
+    SparseAutoencoder,
+)
 
-# Small code, few epochs, one eager step per epoch: scikit-learn's checks use
-# tables of at most a few hundred rows, and tracing a graph per fit costs
-# more than it saves there.
+# Small models and few epochs: scikit-learn's checks use tables of at most a
+# few hundred rows, so each fit is one or two full batches.
 FAST = dict(epochs=2, batch_size=256)
 
 ESTIMATORS = [
     DenseAutoencoder(n_components=3, **FAST),
     SparseAutoencoder(n_components=3, **FAST),
     DeepAutoencoder(hidden_layer_sizes=(8,), n_components=3, **FAST),
+    # check_estimator's tables have arbitrary widths: read as 1 x w strips.
+    ConvAutoencoder(filters=(4, 2), **FAST),
+    DenoisingAutoencoder(filters=(4,), n_components=3, **FAST),
 ]
 
-# Why a check cannot pass, per estimator class name.
-_STOCHASTIC_WEIGHTS = (
-    "mini-batch training in float32: weighting a sample scales its loss, "
-    "repeating it changes the batches; the two agree in expectation, not to "
-    "1e-7 as the check requires"
-)
+# Why a check cannot pass. The signature's **kwargs takes routed Keras
+# parameters only (``optimizer__learning_rate=...``, scikeras' syntax). The
+# check passes a keyword literally named "kwargs", which skae refuses with the
+# TypeError Python gives any unknown keyword (scikeras accepted it, and
+# ``epoch=5``, silently).
 EXPECTED_FAILURES = {
-    "check_sample_weight_equivalence_on_dense_data": _STOCHASTIC_WEIGHTS,
-    # The signature's **kwargs takes routed Keras parameters only
-    # (``optimizer__learning_rate=...``, scikeras' syntax). The check passes
-    # a keyword literally named "kwargs", which skae refuses with the
-    # TypeError Python gives any unknown keyword (scikeras accepted it, and
-    # ``epoch=5``, silently).
     "check_do_not_raise_errors_in_init_or_set_params": (
         "**kwargs takes routed Keras parameters only; an unknown keyword such "
         "as the check's 'kwargs' is a TypeError, as in Python"
     ),
 }
+# With weights rescaled to mean 1 and one full batch, weighted and repeated
+# fits agree to float32 rounding: measured max |diff| 3e-8 (Dense) and 6e-8
+# (Deep) on codes of ~0.5, i.e. one float32 ulp; the check's rtol=1e-7 is
+# finer than float32 resolves. The conv models happen to agree exactly.
+_FLOAT32_WEIGHTS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "weighted and repeated fits agree to one float32 ulp (|diff| <= 6e-8); "
+        "the check's rtol=1e-7 is finer than float32 resolves"
+    ),
+}
 
 
 def expected_failures(estimator):
-    return dict(EXPECTED_FAILURES)
+    failures = dict(EXPECTED_FAILURES)
+    if isinstance(estimator, DenseAutoencoder):  # also Sparse and Deep
+        failures.update(_FLOAT32_WEIGHTS)
+    return failures
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)

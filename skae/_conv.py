@@ -1,0 +1,343 @@
+"""The image autoencoders: convolutional and denoising."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from . import _compat
+from ._base import KERAS_ATTRIBUTES_DOC, KERAS_PARAMS_DOC, BaseAutoencoder
+from ._builders import chain, conv_decoder, conv_encoder
+from ._layers import ClippedGaussianNoise
+
+_IMAGE_PARAMS_DOC = """\
+image_shape : tuple of int or None, default=None
+        ``(height, width)`` or ``(height, width, channels)`` of the images
+        when X is a 2-D table of flattened images. None infers it: 3-D X
+        ``(n, h, w)`` and 4-D X ``(n, h, w, c)`` give it directly; a 2-D X
+        whose width is a perfect square ``s * s`` is read as ``s x s``
+        grey images (so ``load_digits``' 64 columns are 8x8 digits); any
+        other width ``w`` is read as a ``1 x w`` strip, so every table works.
+    filters : tuple of int
+        Filters of the encoder's Conv2D layers, each followed by a 2x2
+        max-pooling; the decoder mirrors them with 2x upsampling and crops
+        back to the image size, so no size needs to be a power of two."""
+
+_IMAGE_ATTRIBUTES_DOC = """\
+image_shape_ : tuple of int
+        ``(height, width, channels)`` the model reads each sample as."""
+
+
+class ConvAutoencoder(BaseAutoencoder):
+    __doc__ = f"""Convolutional autoencoder for images.
+
+    The tutorial's convolutional autoencoder: Conv2D + MaxPooling2D encoder,
+    Conv2D + UpSampling2D decoder. On 28x28 MNIST the default code is the
+    flattened (4, 4, 8) feature map, 128 numbers. ``transform`` always gives
+    2-D codes ``(n_samples, n_components_)``, ready for TSNE, PCA or a
+    classifier; ``inverse_transform`` gives images in the training layout
+    (2-D in, 2-D out; 4-D in, 4-D out).
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        None: the code is the encoder's flattened feature map. An int adds a
+        Dense bottleneck of that size (so a grid can swap it for PCA).
+    {_IMAGE_PARAMS_DOC.replace("filters : tuple of int", "filters : tuple of int, default=(16, 8, 8)")}
+    kernel_size : int, default=3
+        Size of every convolution kernel.
+    activation : str or callable, default="relu"
+        Activation of the hidden convolutions (and of the bottleneck).
+    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=128")}
+
+    Attributes
+    ----------
+    {_IMAGE_ATTRIBUTES_DOC}
+    {KERAS_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    DenoisingAutoencoder : A convolutional autoencoder trained on noisy input.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import ConvAutoencoder
+    >>> X = load_digits().data / 16.0
+    >>> ae = ConvAutoencoder(epochs=2, random_state=0).fit(X)
+    >>> ae.image_shape_  # 64 columns read as 8x8 images
+    (8, 8, 1)
+    >>> ae.transform(X).shape  # a (1, 1, 8) map after three poolings
+    (1797, 8)
+    >>> images = X.reshape(-1, 8, 8)
+    >>> ae.fit(images).inverse_transform(ae.transform(images)).shape
+    (1797, 8, 8)
+    """
+
+    _max_ndim = 4
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "image_shape": [tuple, list, None],
+        "filters": [tuple, list],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": [str, callable],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        image_shape=None,
+        filters=(16, 8, 8),
+        kernel_size=3,
+        activation="relu",
+        output_activation="auto",
+        loss="auto",
+        optimizer="adam",
+        metrics=None,
+        epochs=50,
+        batch_size=128,
+        validation_split=0.0,
+        shuffle=True,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        super().__init__(
+            n_components=n_components,
+            output_activation=output_activation,
+            loss=loss,
+            optimizer=optimizer,
+            metrics=metrics,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            callbacks=callbacks,
+            verbose=verbose,
+            random_state=random_state,
+            warm_start=warm_start,
+            **kwargs,
+        )
+        self.image_shape = image_shape
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.activation = activation
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def _learn_data(self, X):
+        self.image_shape_ = _resolve_image_shape(
+            self.image_shape, self.sample_shape_, X.shape[1]
+        )
+
+    def _filters(self):
+        filters = tuple(self.filters)
+        if not filters or not all(isinstance(f, Integral) and f > 0 for f in filters):
+            raise ValueError(
+                f"filters must be a non-empty sequence of positive ints, got {self.filters!r}."
+            )
+        return filters
+
+    def _build_encoder_decoder(self, n_features, output_activation):
+        layers = dict(
+            filters=self._filters(),
+            kernel_size=self.kernel_size,
+            activation=self.activation,
+            n_components=self.n_components,
+        )
+        encoder = conv_encoder(self.image_shape_, **layers)
+        decoder = conv_decoder(
+            self.image_shape_, output_activation=output_activation, **layers
+        )
+        return encoder, decoder
+
+
+class DenoisingAutoencoder(ConvAutoencoder):
+    __doc__ = f"""Convolutional autoencoder trained to map noisy images to clean ones.
+
+    The tutorial's denoiser (Conv 32-32 encoder and decoder). During fit each
+    batch is corrupted with fresh Gaussian noise, ``x + noise_factor *
+    N(0, 1)`` clipped to the training data's range (the tutorial used one
+    fixed noisy copy); the noise is seeded by ``random_state``. Nothing adds
+    noise at ``transform``, ``inverse_transform``, ``score`` or
+    :meth:`denoise`, which is how to clean new data.
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        None: the code is the encoder's flattened feature map (7x7x32 on
+        MNIST). An int adds a Dense bottleneck of that size.
+    noise_factor : float, default=0.5
+        Standard deviation of the training noise.
+    {_IMAGE_PARAMS_DOC.replace("filters : tuple of int", "filters : tuple of int, default=(32, 32)")}
+    kernel_size : int, default=3
+        Size of every convolution kernel.
+    activation : str or callable, default="relu"
+        Activation of the hidden convolutions (and of the bottleneck).
+    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=128")}
+
+    Attributes
+    ----------
+    data_range_ : tuple of float
+        ``(min, max)`` of the training data; the noise is clipped to it.
+    {_IMAGE_ATTRIBUTES_DOC}
+    {KERAS_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    ConvAutoencoder : The same kind of model without the noise.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skae import DenoisingAutoencoder
+    >>> X = load_digits().data / 16.0
+    >>> ae = DenoisingAutoencoder(epochs=2, random_state=0).fit(X)
+    >>> noisy = ae.corrupt(X, random_state=0)  # what training sees
+    >>> clean = ae.denoise(noisy)
+    >>> clean.shape, float(clean.min()) >= 0, float(clean.max()) <= 1
+    ((1797, 64), True, True)
+    """
+
+    _parameter_constraints: dict = {
+        **ConvAutoencoder._parameter_constraints,
+        "noise_factor": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        noise_factor=0.5,
+        image_shape=None,
+        filters=(32, 32),
+        kernel_size=3,
+        activation="relu",
+        output_activation="auto",
+        loss="auto",
+        optimizer="adam",
+        metrics=None,
+        epochs=50,
+        batch_size=128,
+        validation_split=0.0,
+        shuffle=True,
+        callbacks=None,
+        verbose=0,
+        random_state=None,
+        warm_start=False,
+        **kwargs,
+    ):
+        super().__init__(
+            n_components=n_components,
+            image_shape=image_shape,
+            filters=filters,
+            kernel_size=kernel_size,
+            activation=activation,
+            output_activation=output_activation,
+            loss=loss,
+            optimizer=optimizer,
+            metrics=metrics,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation_split=validation_split,
+            shuffle=shuffle,
+            callbacks=callbacks,
+            verbose=verbose,
+            random_state=random_state,
+            warm_start=warm_start,
+            **kwargs,
+        )
+        self.noise_factor = noise_factor
+
+    def _learn_data(self, X):
+        super()._learn_data(X)
+        self.data_range_ = (float(X.min()), float(X.max()))
+
+    def _assemble(self, encoder, decoder):
+        noise = ClippedGaussianNoise(
+            self.noise_factor, *self.data_range_, seed=self._seed, name="noise"
+        )
+        return chain(encoder, decoder, corruption=noise)
+
+    def denoise(self, X):
+        """Clean X: encode and decode it, adding no noise.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, h, w[, c])
+            Noisy samples.
+
+        Returns
+        -------
+        X_denoised : ndarray of the same shape as X
+            The reconstructions, in X's float dtype.
+        """
+        check_is_fitted(self)
+        shape = np.shape(X)
+        X = self._check_X(X, reset=False)
+        clean = self._map_batches(_compat.compiled_forward(self.model_), X, X.dtype)
+        return clean.reshape(shape) if len(shape) > 2 else clean
+
+    def corrupt(self, X, random_state=None):
+        """Add the training noise to X: ``clip(X + noise_factor * N(0, 1))``.
+
+        For building noisy test sets and figures, as in the tutorial.
+
+        Parameters
+        ----------
+        X : array-like of any shape (n_samples, ...)
+            Clean samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the noise.
+
+        Returns
+        -------
+        X_noisy : ndarray of the same shape as X
+            Noisy samples clipped to ``data_range_``, in X's float dtype.
+        """
+        check_is_fitted(self)
+        X = check_array(X, allow_nd=True, dtype=[np.float64, np.float32])
+        noise = check_random_state(random_state).standard_normal(X.shape)
+        noisy = X + (self.noise_factor * noise).astype(X.dtype)
+        return np.clip(noisy, *self.data_range_).astype(X.dtype, copy=False)
+
+
+def _resolve_image_shape(image_shape, sample_shape, n_features):
+    """``(h, w, c)`` from the user's ``image_shape`` and the data's layout."""
+    if len(sample_shape) > 1:
+        inferred = tuple(sample_shape) + (1,) * (3 - len(sample_shape))
+    elif image_shape is None:
+        side = math.isqrt(n_features)
+        inferred = (side, side, 1) if side * side == n_features else (1, n_features, 1)
+    else:
+        inferred = None
+    if image_shape is not None:
+        given = tuple(image_shape)
+        if len(given) not in (2, 3) or not all(
+            isinstance(d, Integral) and d > 0 for d in given
+        ):
+            raise ValueError(
+                "image_shape must be (height, width) or (height, width, channels) "
+                f"of positive ints, got {image_shape!r}."
+            )
+        given = given + (1,) * (3 - len(given))
+        if math.prod(given) != n_features or (inferred and given != inferred):
+            raise ValueError(
+                f"image_shape={image_shape!r} does not match X: samples of shape "
+                f"{tuple(sample_shape)} ({n_features} values)."
+            )
+        return tuple(int(d) for d in given)
+    return tuple(int(d) for d in inferred)

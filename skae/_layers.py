@@ -1,0 +1,52 @@
+"""Custom Keras layers, registered for Keras serialization.
+
+Registered layers save and load with the ``.keras`` format (and so pickle,
+which scikeras routes through it) without ``safe_mode=False``.
+"""
+
+from __future__ import annotations
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class ClippedGaussianNoise(keras.layers.Layer):
+    """``clip(x + stddev * N(0, 1), clip_min, clip_max)`` during training only.
+
+    The denoising autoencoder's corruption: fresh noise on every batch, drawn
+    from a ``SeedGenerator`` (reproducible when ``seed`` is an int); the
+    identity at inference, so encoding and scoring never see noise.
+    """
+
+    def __init__(self, stddev, clip_min=None, clip_max=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.stddev = float(stddev)
+        self.clip_min = None if clip_min is None else float(clip_min)
+        self.clip_max = None if clip_max is None else float(clip_max)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.supports_masking = True
+
+    def call(self, inputs, training=False):
+        if not training or self.stddev == 0:
+            return inputs
+        noisy = inputs + self.stddev * keras.random.normal(
+            keras.ops.shape(inputs), dtype=inputs.dtype, seed=self.seed_generator
+        )
+        if self.clip_min is not None or self.clip_max is not None:
+            low = -float("inf") if self.clip_min is None else self.clip_min
+            high = float("inf") if self.clip_max is None else self.clip_max
+            noisy = keras.ops.clip(noisy, low, high)
+        return noisy
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "stddev": self.stddev,
+            "clip_min": self.clip_min,
+            "clip_max": self.clip_max,
+            "seed": self.seed,
+        }

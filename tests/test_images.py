@@ -1,0 +1,182 @@
+"""ConvAutoencoder and DenoisingAutoencoder: layouts, noise, persistence."""
+
+import copy
+import pickle
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.manifold import TSNE
+from sklearn.pipeline import Pipeline
+
+from skae import ConvAutoencoder, DenoisingAutoencoder
+
+FAST = dict(filters=(4, 4), epochs=2, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def _bce(X, X_hat, eps=1e-7):
+    p = np.clip(X_hat, eps, 1 - eps)
+    return float(-np.mean(X * np.log(p) + (1 - X) * np.log(1 - p)))
+
+
+# -- layouts ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shape, image_shape, expected",
+    [
+        ((30, 64), None, (8, 8, 1)),  # perfect square: grey s x s images
+        ((30, 12), (3, 4), (3, 4, 1)),
+        ((30, 24), (2, 4, 3), (2, 4, 3)),
+        ((30, 10), None, (1, 10, 1)),  # anything else: a 1 x w strip
+        ((30, 1), None, (1, 1, 1)),
+        ((30, 5, 7), None, (5, 7, 1)),
+        ((30, 5, 7, 2), None, (5, 7, 2)),
+        ((30, 5, 7), (5, 7), (5, 7, 1)),
+    ],
+)
+def test_layouts_round_trip(shape, image_shape, expected):
+    X = np.random.RandomState(0).rand(*shape)
+    ae = ConvAutoencoder(image_shape=image_shape, **FAST).fit(X)
+    assert ae.image_shape_ == expected
+    assert ae.sample_shape_ == shape[1:]
+    codes = ae.transform(X)
+    assert codes.ndim == 2 and codes.shape == (30, ae.n_components_)
+    recon = ae.inverse_transform(codes)
+    assert recon.shape == X.shape  # 2-D in, 2-D out; 4-D in, 4-D out
+    # Any layout of the same pixels encodes the same way.
+    np.testing.assert_array_equal(ae.transform(X.reshape(30, -1)), codes)
+
+
+def test_mnist_sized_code_is_the_tutorials():
+    X = np.random.RandomState(0).rand(16, 28, 28)
+    ae = ConvAutoencoder(epochs=1, random_state=0).fit(X)
+    assert ae.n_components_ == 128  # the (4, 4, 8) map
+    assert ae.encoder_.get_layer("pool_2").output.shape[1:] == (4, 4, 8)
+    ae = DenoisingAutoencoder(epochs=1, random_state=0).fit(X)
+    assert ae.n_components_ == 7 * 7 * 32
+
+
+def test_bottleneck_n_components(digits):
+    X = digits[0]
+    ae = ConvAutoencoder(n_components=5, **FAST).fit(X)
+    assert ae.transform(X).shape == (X.shape[0], 5)
+    assert list(ae.get_feature_names_out()) == [f"convautoencoder{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    "params, X_shape, match",
+    [
+        ({"image_shape": (5, 5)}, (10, 24), "does not match X"),
+        ({"image_shape": (4, 7)}, (10, 4, 6), "does not match X"),
+        ({"image_shape": (0, 4)}, (10, 0), None),
+        ({"image_shape": (2, 2, 2, 2)}, (10, 16), "image_shape must be"),
+        ({"filters": ()}, (10, 16), "filters must be"),
+        ({"filters": (4, -1)}, (10, 16), "filters must be"),
+    ],
+)
+def test_bad_image_params(params, X_shape, match):
+    X = np.random.RandomState(0).rand(*X_shape)
+    with pytest.raises(ValueError, match=match):
+        ConvAutoencoder(**{**FAST, **params}).fit(X)
+
+
+def test_five_dimensional_input_is_refused():
+    with pytest.raises(ValueError, match="Found array with dim 5. ConvAutoencoder expected <= 4"):
+        ConvAutoencoder(**FAST).fit(np.zeros((4, 2, 2, 2, 1)))
+
+
+def test_tsne_pipeline_with_default_arguments(digits):
+    # The project card's own example, as written: no arguments at all.
+    X, y = digits
+    pipe = Pipeline([("ae", ConvAutoencoder()), ("tsne", TSNE())])
+    emb = pipe.fit_transform(X)
+    assert emb.shape == (X.shape[0], 2) and np.isfinite(emb).all()
+    d = ((emb[:, None] - emb[None]) ** 2).sum(-1)
+    np.fill_diagonal(d, np.inf)
+    assert np.mean(y[d.argmin(1)] == y) > 0.5  # digits cluster by class
+
+
+def test_conv_beats_its_untrained_self(digits):
+    X = digits[0]
+    untrained = ConvAutoencoder(**{**FAST, "epochs": 1}).fit(X).score(X)
+    trained = ConvAutoencoder(**{**FAST, "epochs": 30}).fit(X).score(X)
+    assert trained > untrained + 0.05
+
+
+# -- noise ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def denoiser(digits):
+    return DenoisingAutoencoder(filters=(8, 8), epochs=40, batch_size=64, random_state=0).fit(
+        digits[0]
+    )
+
+
+def test_noise_only_during_training(denoiser, digits):
+    X = digits[0][:50].astype(np.float32)
+    np.testing.assert_array_equal(denoiser.transform(X), denoiser.transform(X))
+    np.testing.assert_array_equal(denoiser.denoise(X), denoiser.denoise(X))
+    inference = keras.ops.convert_to_numpy(denoiser.model_(X, training=False))
+    np.testing.assert_allclose(denoiser.denoise(X), inference, rtol=1e-6)
+    first = keras.ops.convert_to_numpy(denoiser.model_(X, training=True))
+    second = keras.ops.convert_to_numpy(denoiser.model_(X, training=True))
+    assert not np.allclose(first, inference)  # training adds noise ...
+    assert not np.allclose(first, second)  # ... fresh on every batch
+    noisy = keras.ops.convert_to_numpy(denoiser.model_.get_layer("noise")(X, training=True))
+    assert noisy.min() >= 0 and noisy.max() <= 1  # clipped to the data range
+    assert np.std(noisy - X) > 0.3
+
+
+def test_denoiser_removes_noise(denoiser, digits):
+    X = digits[0]
+    noisy = denoiser.corrupt(X, random_state=1)
+    assert denoiser.data_range_ == (0.0, 1.0)
+    assert noisy.min() >= 0 and noisy.max() <= 1
+    cleaned = denoiser.denoise(noisy)
+    assert _bce(X, cleaned) < 0.8 * _bce(X, noisy)
+
+
+def test_corrupt_is_reproducible(denoiser, digits):
+    X = digits[0][:20]
+    np.testing.assert_array_equal(
+        denoiser.corrupt(X, random_state=3), denoiser.corrupt(X, random_state=3)
+    )
+    assert not np.array_equal(denoiser.corrupt(X, random_state=3), denoiser.corrupt(X, 4))
+    images = X.reshape(-1, 8, 8).astype(np.float32)
+    noisy = denoiser.corrupt(images, random_state=0)
+    assert noisy.shape == images.shape and noisy.dtype == np.float32
+    assert denoiser.denoise(noisy).shape == images.shape
+
+
+def test_training_noise_is_seeded(digits):
+    X = digits[0][:200]
+    params = dict(filters=(4,), epochs=2, batch_size=32)
+    a = DenoisingAutoencoder(random_state=0, **params).fit(X).transform(X)
+    b = DenoisingAutoencoder(random_state=0, **params).fit(X).transform(X)
+    c = DenoisingAutoencoder(random_state=1, **params).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+# -- persistence ---------------------------------------------------------------------------
+@pytest.mark.parametrize("Estimator", [ConvAutoencoder, DenoisingAutoencoder])
+@pytest.mark.parametrize(
+    "roundtrip", [lambda e: pickle.loads(pickle.dumps(e)), copy.deepcopy], ids=["pickle", "deepcopy"]
+)
+def test_roundtrip_bitwise(Estimator, roundtrip, digits):
+    X = digits[0][:100].reshape(-1, 8, 8)
+    ae = Estimator(**FAST).fit(X)
+    restored = roundtrip(ae)
+    codes = ae.transform(X)
+    np.testing.assert_array_equal(restored.transform(X), codes)
+    np.testing.assert_array_equal(restored.inverse_transform(codes), ae.inverse_transform(codes))
+    assert restored.inverse_transform(codes).shape == X.shape
+    assert restored.score(X) == ae.score(X)
+    assert restored.encoder_.get_layer("conv_0") is restored.model_.get_layer(
+        "encoder"
+    ).get_layer("conv_0")
