@@ -53,7 +53,7 @@ class ConvAutoencoder(BaseAutoencoder):
         Size of every convolution kernel.
     activation : str or callable, default="relu"
         Activation of the hidden convolutions (and of the bottleneck).
-    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=128")}
+    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=64")}
 
     Attributes
     ----------
@@ -103,7 +103,7 @@ class ConvAutoencoder(BaseAutoencoder):
         optimizer="adam",
         metrics=None,
         epochs=50,
-        batch_size=128,
+        batch_size=64,
         validation_split=0.0,
         shuffle=True,
         callbacks=None,
