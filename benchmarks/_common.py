@@ -112,3 +112,51 @@ def write_section(path, name, body):
         text = text.rstrip() + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def compare_fit_times(ours, raw, rounds):
+    """skae's fit against the same graph fitted with plain Keras.
+
+    ``ours()`` fits a skae estimator, ``raw()`` the same graph with
+    ``keras.Model.fit``. Two measures:
+
+    * best-of-``rounds`` wall times, interleaved with alternating order so
+      machine noise and warm caches hit both alike (best-of-N is the least
+      noisy estimate of a cost on a shared machine, as in timeit);
+    * the time skae's fit spends outside ``keras.Model.fit`` (validation, the
+      loss rule, building), relative to the Keras fit inside it: the overhead
+      itself, free of the noise of two separate trainings.
+
+    Returns ``(ours_s, raw_s, ratio, median_round_ratio, outside_fraction)``.
+    """
+    import keras
+
+    inner, keras_fit = [], keras.Model.fit
+
+    def timed_fit(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return keras_fit(self, *args, **kwargs)
+        finally:
+            inner.append(time.perf_counter() - start)
+
+    def ours_timed():
+        keras.Model.fit = timed_fit
+        try:
+            return ours()
+        finally:
+            keras.Model.fit = keras_fit
+
+    times = {"raw": [], "skae": []}
+    for r in range(rounds):
+        order = [("raw", raw), ("skae", ours_timed)]
+        for name, fn in order[:: 1 if r % 2 == 0 else -1]:
+            times[name].append(seconds(fn)[0])
+    outside = [total - k for total, k in zip(times["skae"], inner)]
+    return (
+        min(times["skae"]),
+        min(times["raw"]),
+        min(times["skae"]) / min(times["raw"]),
+        statistics.median(o / r for o, r in zip(times["skae"], times["raw"])),
+        statistics.median(o / k for o, k in zip(outside, inner)),
+    )

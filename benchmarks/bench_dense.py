@@ -15,13 +15,12 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from _common import (  # noqa: E402
     bce,
+    compare_fit_times,
     environment,
     load_mnist_flat,
     mse,
@@ -78,52 +77,6 @@ def quality(X_train, X_test, epochs):
     return rows, activation
 
 
-def fit_overhead(X_train, epochs, rounds):
-    """skae fit vs the same graph fitted with plain Keras.
-
-    Two measures: (1) the ratio of wall times, interleaved with alternating
-    order so machine noise and warm caches hit both alike; (2) the time
-    ``DenseAutoencoder.fit`` spends outside ``keras.Model.fit`` (validation,
-    the loss rule, building), relative to the Keras fit inside it: the
-    overhead itself, without the noise of two separate trainings.
-    """
-    raw_keras_fit(X_train[:512], epochs=1)  # warm up TensorFlow once
-    inner = []
-    keras_fit = keras.Model.fit
-
-    def timed_fit(self, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return keras_fit(self, *args, **kwargs)
-        finally:
-            inner.append(time.perf_counter() - start)
-
-    def ours():
-        keras.Model.fit = timed_fit
-        try:
-            return DenseAutoencoder(epochs=epochs, random_state=0).fit(X_train)
-        finally:
-            keras.Model.fit = keras_fit
-
-    times = {"raw": [], "skae": []}
-    for r in range(rounds):
-        order = [("raw", lambda: raw_keras_fit(X_train, epochs)), ("skae", ours)]
-        for name, fn in order[:: 1 if r % 2 == 0 else -1]:
-            times[name].append(seconds(fn)[0])
-    # Best-of-N is the least noisy estimate of a cost on a shared machine
-    # (as timeit does); the median of the per-round ratios is shown beside it.
-    ratios = [o / r for o, r in zip(times["skae"], times["raw"])]
-    outside = [total - k for total, k in zip(times["skae"], inner)]
-    return (
-        min(times["skae"]),
-        min(times["raw"]),
-        min(times["skae"]) / min(times["raw"]),
-        statistics.median(ratios),
-        statistics.median(outside),
-        statistics.median(o / k for o, k in zip(outside, inner)),
-    )
-
-
 def inference_speed(X_train, X_test):
     est = DenseAutoencoder(epochs=1, random_state=0).fit(X_train[:2048])
     one = X_test[:1]
@@ -153,8 +106,11 @@ def main(argv=None):
     print("model\tn_components\tepochs\ts/epoch\ttest BCE\ttest MSE\tmean code")
     rows, activation = quality(X_train, X_test, epochs)
     ratio_act = activation["SparseAutoencoder"] / activation["DenseAutoencoder"]
-    ours_fit, raw_fit, fit_ratio, median_ratio, outside, outside_frac = fit_overhead(
-        X_train, timing_epochs, rounds
+    raw_keras_fit(X_train[:512], epochs=1)  # warm up TensorFlow once
+    ours_fit, raw_fit, fit_ratio, median_ratio, outside_frac = compare_fit_times(
+        lambda: DenseAutoencoder(epochs=timing_epochs, random_state=0).fit(X_train),
+        lambda: raw_keras_fit(X_train, timing_epochs),
+        rounds,
     )
     ours_10k, keras_10k, ours_1, keras_1 = inference_speed(X_train, X_test)
 
@@ -167,7 +123,7 @@ def main(argv=None):
         ],
         [
             "fit: time outside `keras.Model.fit` (validation, loss rule, build)",
-            f"{outside:.3f} s",
+            "",
             "the Keras fit inside it",
             f"+{outside_frac:.1%}",
         ],

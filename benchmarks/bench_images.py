@@ -14,12 +14,11 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import statistics  # noqa: E402
-import time  # noqa: E402
 
 import keras  # noqa: E402
 from _common import (  # noqa: E402
     bce,
+    compare_fit_times,
     environment,
     load_mnist_flat,
     mse,
@@ -48,39 +47,6 @@ def raw_keras_fit(X_flat, epochs, seed=0):
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
     model.fit(X_flat, X_flat, epochs=epochs, batch_size=64, shuffle=True, verbose=0)
     return model
-
-
-def fit_overhead(images, epochs, rounds):
-    """As in bench_dense: interleaved best-of-N, and the time outside Keras."""
-    flat = images.reshape(len(images), -1)
-    raw_keras_fit(flat[:256], epochs=1)  # warm up
-    inner, keras_fit = [], keras.Model.fit
-
-    def timed_fit(self, *args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return keras_fit(self, *args, **kwargs)
-        finally:
-            inner.append(time.perf_counter() - start)
-
-    def ours():
-        keras.Model.fit = timed_fit
-        try:
-            return ConvAutoencoder(epochs=epochs, **CONV).fit(images)
-        finally:
-            keras.Model.fit = keras_fit
-
-    times = {"raw": [], "skae": []}
-    for r in range(rounds):
-        order = [("raw", lambda: raw_keras_fit(flat, epochs)), ("skae", ours)]
-        for name, fn in order[:: 1 if r % 2 == 0 else -1]:
-            times[name].append(seconds(fn)[0])
-    outside = [total - k for total, k in zip(times["skae"], inner)]
-    return (
-        min(times["skae"]),
-        min(times["raw"]),
-        statistics.median(o / k for o, k in zip(outside, inner)),
-    )
 
 
 def main(argv=None):
@@ -129,11 +95,17 @@ def main(argv=None):
     for row in denoise_rows:
         print(*row, sep="\t", flush=True)
 
-    ours_fit, raw_fit, outside = fit_overhead(images_train, 1, rounds)
+    flat = images_train.reshape(len(images_train), -1)
+    raw_keras_fit(flat[:256], epochs=1)  # warm up TensorFlow once
+    ours_fit, raw_fit, fit_ratio, median_ratio, outside = compare_fit_times(
+        lambda: ConvAutoencoder(epochs=1, **CONV).fit(images_train),
+        lambda: raw_keras_fit(flat, 1),
+        rounds,
+    )
     speed = [
         [f"ConvAutoencoder fit, 1 epoch on {len(X_train)} images (best of {rounds} interleaved rounds)",
          f"{ours_fit:.1f} s", f"{raw_fit:.1f} s (same graph, plain `Model.fit`)",
-         f"{ours_fit / raw_fit:.3f}x"],
+         f"{fit_ratio:.3f}x (median of per-round ratios {median_ratio:.3f}x)"],
         ["fit: time outside `keras.Model.fit` / the Keras fit inside it", "", "", f"+{outside:.1%}"],
     ]
     body = "\n\n".join(
