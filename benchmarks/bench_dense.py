@@ -17,7 +17,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 from _common import (  # noqa: E402
     bce,
     compare_fit_times,

@@ -9,6 +9,8 @@ scikit-learn transformer: ``fit``, ``transform`` (encode),
 from ._base import BaseAutoencoder
 from ._conv import ConvAutoencoder, DenoisingAutoencoder
 from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+from ._sequence import SequenceAutoencoder
+from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0"
 
@@ -18,6 +20,8 @@ __all__ = [
     "DenoisingAutoencoder",
     "DeepAutoencoder",
     "DenseAutoencoder",
+    "SequenceAutoencoder",
     "SparseAutoencoder",
+    "VariationalAutoencoder",
     "__version__",
 ]

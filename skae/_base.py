@@ -32,6 +32,10 @@ _compat.install_sklearn_tags()
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+# Inference chunks are padded to a multiple of this many rows (see
+# BaseAutoencoder._map_batches); _inference_batch_size is a multiple of it.
+_ROW_BLOCK = 64
+
 # Shared parameter docs, appended to each estimator's own (numpydoc wants
 # every parameter listed on every class).
 KERAS_PARAMS_DOC = """\
@@ -298,7 +302,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         with _compat.seeded(self._seed):
             self.model_ = self._build_keras_model()
         self._attach_submodels()
-        self.n_components_ = int(np.prod(self.encoder_.output_shape[1:]))
+        # The code is the encoder's (first) output.
+        self.n_components_ = int(np.prod(self.encoder_.outputs[0].shape[1:]))
         if hasattr(self, "history_"):
             del self.history_
         return X, X
@@ -405,10 +410,18 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         """
         floatx = keras.backend.floatx()
         step = self._inference_batch_size
-        parts = [
-            np.asarray(fn(X[start : start + step].astype(floatx, copy=False)))
-            for start in range(0, X.shape[0], step)
-        ]
+        parts = []
+        for start in range(0, X.shape[0], step):
+            chunk = X[start : start + step].astype(floatx, copy=False)
+            n_rows = chunk.shape[0]
+            # Pad to whole blocks of rows: matrix kernels treat a ragged tail
+            # of rows differently (a float32 ulp apart), so without padding a
+            # row's code could depend on how many rows came with it.
+            padded = -(-n_rows // _ROW_BLOCK) * _ROW_BLOCK
+            if padded != n_rows:
+                pad = np.zeros((padded - n_rows, *chunk.shape[1:]), dtype=floatx)
+                chunk = np.concatenate([chunk, pad])
+            parts.append(np.asarray(fn(chunk))[:n_rows])
         out = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return out.astype(out_dtype, copy=False)
 
@@ -427,7 +440,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        return self._map_batches(_compat.compiled_forward(self.encoder_), X, X.dtype)
+        return self._map_batches(self._encode_fn(), X, X.dtype)
+
+    def _encode_fn(self):
+        """The chunk function of transform: float32 rows -> codes."""
+        return _compat.compiled_forward(self.encoder_)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -534,7 +551,8 @@ def _flatten_samples(X, max_ndim, name):
         return X, None
     if ndim > max_ndim:
         raise ValueError(
-            f"Found array with dim {ndim}. {name} expected <= {max_ndim}."
+            f"Found array with dim {ndim}, while dim <= {max_ndim} is required "
+            f"by {name}."
         )
     X = np.asarray(X)
     return X.reshape(X.shape[0], int(np.prod(X.shape[1:]))), X.shape[1:]

@@ -147,3 +147,50 @@ def conv_decoder(
         )(x)
     outputs = keras.layers.Flatten(name="pixels")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def lstm_encoder(timesteps, n_features, n_components, name="encoder"):
+    """``(timesteps, n_features)`` sequences -> one LSTM state of size
+    ``n_components``. Takes flat rows, reshaped inside the model."""
+    inputs = keras.Input(shape=(timesteps * n_features,), name="x")
+    x = keras.layers.Reshape((timesteps, n_features), name="sequence")(inputs)
+    code = keras.layers.LSTM(n_components, name="code")(x)
+    return keras.Model(inputs, code, name=name)
+
+
+def lstm_decoder(
+    timesteps, n_features, n_components, output_activation="sigmoid", name="decoder"
+):
+    """Code repeated over the timesteps -> LSTM -> a Dense per step back to
+    ``n_features`` (the tutorial's snippet gives this LSTM the input's width,
+    a bug: the per-step Dense restores the feature count), flattened."""
+    code = keras.Input(shape=(n_components,), name="code")
+    x = keras.layers.RepeatVector(timesteps, name="repeat")(code)
+    x = keras.layers.LSTM(n_components, return_sequences=True, name="lstm")(x)
+    x = keras.layers.Dense(n_features, activation=output_activation, name="step")(x)
+    outputs = keras.layers.Flatten(name="values")(x)
+    return keras.Model(code, outputs, name=name)
+
+
+def gaussian_encoder(
+    n_features, n_components, hidden_layer_sizes=(256,), activation="relu", name="encoder"
+):
+    """Dense stack -> ``[z_mean, z_log_var]``, the parameters of q(z | x)."""
+    inputs = keras.Input(shape=(n_features,), name="x")
+    h = inputs
+    for i, units in enumerate(hidden_layer_sizes):
+        h = keras.layers.Dense(units, activation=activation, name=f"hidden_{i}")(h)
+    z_mean = keras.layers.Dense(n_components, name="z_mean")(h)
+    z_log_var = keras.layers.Dense(n_components, name="z_log_var")(h)
+    return keras.Model(inputs, [z_mean, z_log_var], name=name)
+
+
+def variational_chain(encoder, decoder, sampling, name="autoencoder"):
+    """``decoder(sampling(encoder(x)))``: the VAE's training model.
+
+    ``sampling`` is a :class:`skae._layers.VariationalSampling`, which also
+    adds the KL term to the model's losses.
+    """
+    inputs = keras.Input(shape=encoder.input_shape[1:], name="input")
+    z = sampling(encoder(inputs))
+    return keras.Model(inputs, decoder(z), name=name)

@@ -188,6 +188,8 @@ _forward_lock = threading.Lock()
 def compiled_forward(model):
     """A function ``x (float32 ndarray) -> model(x) as ndarray``, inference mode.
 
+    A model with several outputs gives a list of arrays.
+
     Compiled once per model and cached beside it (weakly: it goes with the
     model), so estimators stay picklable and their ``__dict__`` unchanged.
     """
@@ -209,4 +211,6 @@ def _compile_forward(model):
     concrete = tf.function(lambda x: model(x, training=False)).get_concrete_function(
         spec
     )
-    return lambda x: concrete(tf.convert_to_tensor(x)).numpy()
+    if len(model.outputs) == 1:
+        return lambda x: concrete(tf.convert_to_tensor(x)).numpy()
+    return lambda x: [out.numpy() for out in concrete(tf.convert_to_tensor(x))]

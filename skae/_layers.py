@@ -50,3 +50,49 @@ class ClippedGaussianNoise(keras.layers.Layer):
             "clip_max": self.clip_max,
             "seed": self.seed,
         }
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class VariationalSampling(keras.layers.Layer):
+    """``z = z_mean + exp(z_log_var / 2) * eps`` and the KL term of the ELBO.
+
+    Called on ``[z_mean, z_log_var]``. During training it draws ``eps ~
+    N(0, I)`` from a ``SeedGenerator`` and adds ``beta * KL(q(z|x) || N(0, I))``
+    as a loss: the KL of each sample is summed over the latent dimensions
+    (not averaged) and the batch mean is taken, matching a reconstruction
+    term summed over features. At inference it returns ``z_mean``.
+    """
+
+    def __init__(self, beta=1.0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.beta = float(beta)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        z_mean, z_log_var = inputs
+        kl = kl_divergence(z_mean, z_log_var)
+        self.add_loss(self.beta * keras.ops.mean(kl))
+        if not training:
+            return z_mean
+        eps = keras.random.normal(
+            keras.ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator
+        )
+        return z_mean + keras.ops.exp(0.5 * z_log_var) * eps
+
+    def compute_output_shape(self, input_shape):
+        return input_shape[0]
+
+    def get_config(self):
+        return {**super().get_config(), "beta": self.beta, "seed": self.seed}
+
+
+def kl_divergence(z_mean, z_log_var):
+    """``KL(N(z_mean, exp(z_log_var)) || N(0, I))`` per sample, in nats.
+
+    Works on backend tensors and on NumPy arrays alike (``keras.ops``).
+    """
+    return -0.5 * keras.ops.sum(
+        1.0 + z_log_var - keras.ops.square(z_mean) - keras.ops.exp(z_log_var),
+        axis=-1,
+    )

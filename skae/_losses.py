@@ -69,3 +69,32 @@ def per_sample_loss(loss):
         return values.mean(axis=1)
 
     return loss_per_sample
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class SummedOverFeatures(keras.losses.Loss):
+    """A per-feature Keras loss summed (not averaged) over the features.
+
+    The reconstruction term of an ELBO in nats: binary cross-entropy summed
+    over pixels is ``-log p(x | z)`` for a Bernoulli decoder.
+    """
+
+    def __init__(self, loss="binary_crossentropy", name="summed_over_features", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.loss = keras.losses.get(loss)
+
+    def call(self, y_true, y_pred):
+        # A Loss instance reduces when called; its call() does not.
+        fn = self.loss.call if isinstance(self.loss, keras.losses.Loss) else self.loss
+        per_feature_mean = fn(y_true, y_pred)
+        n_features = keras.ops.cast(keras.ops.shape(y_true)[-1], per_feature_mean.dtype)
+        return per_feature_mean * n_features
+
+    def get_config(self):
+        return {**super().get_config(), "loss": keras.losses.serialize(self.loss)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["loss"] = keras.losses.deserialize(config["loss"])
+        return cls(**config)

@@ -8,18 +8,11 @@ import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 from sklearn.preprocessing import StandardScaler
 
 from skae import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
 
 FAST = dict(n_components=4, epochs=3, batch_size=64, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 @pytest.fixture(scope="module")

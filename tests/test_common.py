@@ -5,7 +5,6 @@ fast parameters (tiny models, few epochs) so the whole suite stays quick, and
 every expected failure carries its reason.
 """
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import (
@@ -13,7 +12,9 @@ from skae import (
     DeepAutoencoder,
     DenoisingAutoencoder,
     DenseAutoencoder,
+    SequenceAutoencoder,
     SparseAutoencoder,
+    VariationalAutoencoder,
 )
 
 # Small models and few epochs: scikit-learn's checks use tables of at most a
@@ -27,6 +28,9 @@ ESTIMATORS = [
     # check_estimator's tables have arbitrary widths: read as 1 x w strips.
     ConvAutoencoder(filters=(4, 2), **FAST),
     DenoisingAutoencoder(filters=(4,), n_components=3, **FAST),
+    # 2-D tables are read as univariate sequences.
+    SequenceAutoencoder(n_components=3, **FAST),
+    VariationalAutoencoder(hidden_layer_sizes=(8,), **FAST),
 ]
 
 # Why a check cannot pass. The signature's **kwargs takes routed Keras
@@ -52,10 +56,23 @@ _FLOAT32_WEIGHTS = {
 }
 
 
+# The VAE draws z with fresh noise per batch during training: a repeated row
+# gets its own draws, a weighted row one draw counted twice, so the two fits
+# genuinely differ (measured: codes 0.3% apart after 2 epochs).
+_STOCHASTIC_WEIGHTS = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "training samples z with fresh noise per row and batch: a repeated row "
+        "gets new draws, a weighted one does not, so the fits differ (~0.3%)"
+    ),
+}
+
+
 def expected_failures(estimator):
     failures = dict(EXPECTED_FAILURES)
     if isinstance(estimator, DenseAutoencoder):  # also Sparse and Deep
         failures.update(_FLOAT32_WEIGHTS)
+    if isinstance(estimator, VariationalAutoencoder):
+        failures.update(_STOCHASTIC_WEIGHTS)
     return failures
 
 

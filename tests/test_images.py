@@ -6,19 +6,12 @@ import pickle
 import keras
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
 from sklearn.manifold import TSNE
 from sklearn.pipeline import Pipeline
 
 from skae import ConvAutoencoder, DenoisingAutoencoder
 
 FAST = dict(filters=(4, 4), epochs=2, batch_size=64, random_state=0)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 def _bce(X, X_hat, eps=1e-7):
@@ -87,7 +80,7 @@ def test_bad_image_params(params, X_shape, match):
 
 
 def test_five_dimensional_input_is_refused():
-    with pytest.raises(ValueError, match="Found array with dim 5. ConvAutoencoder expected <= 4"):
+    with pytest.raises(ValueError, match="Found array with dim 5, while dim <= 4 is required by ConvAutoencoder"):
         ConvAutoencoder(**FAST).fit(np.zeros((4, 2, 2, 2, 1)))
 
 

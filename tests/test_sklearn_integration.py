@@ -1,8 +1,6 @@
 """skae estimators inside scikit-learn's meta-estimators."""
 
 import numpy as np
-import pytest
-from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 from sklearn.linear_model import LogisticRegression
 from sklearn.manifold import TSNE
@@ -11,12 +9,6 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skae import DeepAutoencoder, DenseAutoencoder
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 def test_pipeline_with_tsne(digits):

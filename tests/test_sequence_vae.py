@@ -1,0 +1,166 @@
+"""SequenceAutoencoder and VariationalAutoencoder."""
+
+import copy
+import pickle
+
+import keras
+import numpy as np
+import pytest
+
+from skae import SequenceAutoencoder, VariationalAutoencoder
+from skae._layers import kl_divergence
+
+
+@pytest.fixture(scope="module")
+def vae(digits):
+    return VariationalAutoencoder(epochs=15, random_state=0).fit(digits[0])
+
+
+# -- sequences ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "shape, sequence_shape",
+    [((40, 12), (12, 1)), ((40, 6, 3), (6, 3)), ((40, 1), (1, 1))],
+)
+def test_sequence_layouts_round_trip(shape, sequence_shape):
+    X = np.random.RandomState(0).rand(*shape)
+    ae = SequenceAutoencoder(n_components=5, epochs=2, random_state=0).fit(X)
+    assert ae.sequence_shape_ == sequence_shape
+    codes = ae.transform(X)
+    assert codes.shape == (40, 5)
+    assert ae.inverse_transform(codes).shape == X.shape
+    # The decoder ends in one Dense per step with the input's feature count.
+    assert ae.decoder_.get_layer("step").units == sequence_shape[1]
+    np.testing.assert_array_equal(ae.transform(X.reshape(40, -1)), codes)
+
+
+def test_sequence_four_dimensional_input_is_refused():
+    with pytest.raises(ValueError, match="Found array with dim 4, while dim <= 3 is required by SequenceAutoencoder"):
+        SequenceAutoencoder(epochs=1).fit(np.zeros((3, 2, 2, 2)))
+
+
+def test_sequence_model_learns(digits):
+    X = digits[0].reshape(-1, 8, 8)  # 8 timesteps of 8 pixels
+    short = SequenceAutoencoder(16, epochs=1, random_state=0).fit(X).score(X)
+    long = SequenceAutoencoder(16, epochs=30, random_state=0).fit(X).score(X)
+    assert long > short + 0.05
+
+
+@pytest.mark.parametrize(
+    "roundtrip", [lambda e: pickle.loads(pickle.dumps(e)), copy.deepcopy], ids=["pickle", "deepcopy"]
+)
+def test_sequence_roundtrip_bitwise(digits, roundtrip):
+    X = digits[0][:100].reshape(-1, 8, 8)
+    ae = SequenceAutoencoder(4, epochs=2, random_state=0).fit(X)
+    restored = roundtrip(ae)
+    np.testing.assert_array_equal(restored.transform(X), ae.transform(X))
+    assert restored.score(X) == ae.score(X)
+
+
+# -- VAE --------------------------------------------------------------------------------
+def test_vae_transform_is_deterministic_z_mean(vae, digits):
+    X = digits[0][:50]
+    codes = vae.transform(X)
+    assert codes.shape == (50, 2)
+    np.testing.assert_array_equal(codes, vae.transform(X))
+    z_mean, _ = vae.encoder_(X.astype(np.float32))
+    np.testing.assert_allclose(codes, keras.ops.convert_to_numpy(z_mean), rtol=1e-6)
+
+
+def test_vae_sample(vae):
+    X_new = vae.sample(7, random_state=0)
+    assert X_new.shape == (7, 64) and X_new.dtype == np.float32
+    assert X_new.min() >= 0 and X_new.max() <= 1  # sigmoid decoder on [0, 1] data
+    np.testing.assert_array_equal(X_new, vae.sample(7, random_state=0))
+    assert not np.array_equal(X_new, vae.sample(7, random_state=1))
+    with pytest.raises(ValueError, match="n_samples must be a positive int"):
+        vae.sample(0)
+
+
+def test_vae_sample_keeps_training_layout(digits):
+    images = digits[0][:200].reshape(-1, 8, 8)
+    vae = VariationalAutoencoder(epochs=1, random_state=0).fit(images)
+    assert vae.sample(3, random_state=0).shape == (3, 8, 8)
+    assert vae.inverse_transform(np.zeros((2, 2))).shape == (2, 8, 8)
+
+
+def test_vae_score_is_the_elbo(vae, digits):
+    X = digits[0][:300].astype(np.float32)
+    elbo = vae.score_samples(X)
+    assert elbo.shape == (300,) and np.isfinite(elbo).all()
+    assert vae.score(X) == pytest.approx(elbo.mean())
+    # Deterministic, and a sample's score does not depend on the others.
+    np.testing.assert_array_equal(elbo, vae.score_samples(X))
+    np.testing.assert_allclose(vae.score_samples(X[:5]), elbo[:5], rtol=1e-6)
+    # Independent estimate: reconstruction summed over pixels + KL, averaged
+    # over many draws of z, agrees with the 16-draw score on average.
+    z_mean, z_log_var = (keras.ops.convert_to_numpy(t) for t in vae.encoder_(X))
+    rng = np.random.default_rng(1)
+    nll = []
+    for _ in range(64):
+        z = z_mean + np.exp(0.5 * z_log_var) * rng.standard_normal(z_mean.shape)
+        p = np.clip(keras.ops.convert_to_numpy(vae.decoder_(z.astype(np.float32))), 1e-7, 1 - 1e-7)
+        nll.append(-(X * np.log(p) + (1 - X) * np.log(1 - p)).sum(1))
+    kl = keras.ops.convert_to_numpy(kl_divergence(z_mean, z_log_var))
+    assert -(np.mean(nll, 0) + kl).mean() == pytest.approx(elbo.mean(), rel=0.02)
+
+
+def test_vae_elbo_improves_with_training(digits):
+    X = digits[0]
+    short = VariationalAutoencoder(epochs=1, random_state=0).fit(X).score(X)
+    long = VariationalAutoencoder(epochs=20, random_state=0).fit(X).score(X)
+    assert np.isfinite(short) and long > short + 5  # nats per digit
+
+
+def test_vae_training_loss_is_minus_elbo(vae, digits):
+    # The last epoch's training loss (negative ELBO, one draw of z per row)
+    # is close to minus the score on the training data.
+    assert vae.history_["loss"][-1] == pytest.approx(-vae.score(digits[0]), rel=0.05)
+
+
+def test_vae_beta_weights_the_kl(digits):
+    X = digits[0]
+    kl = {}
+    for beta in (0.1, 4.0):
+        vae = VariationalAutoencoder(beta=beta, epochs=10, random_state=0).fit(X)
+        z_mean, z_log_var = (keras.ops.convert_to_numpy(t) for t in vae.encoder_(X.astype(np.float32)))
+        kl[beta] = keras.ops.convert_to_numpy(kl_divergence(z_mean, z_log_var)).mean()
+    assert kl[4.0] < 0.5 * kl[0.1]
+
+
+def test_vae_sampling_is_seeded(digits):
+    X = digits[0][:300]
+    a = VariationalAutoencoder(epochs=2, random_state=0).fit(X).transform(X)
+    b = VariationalAutoencoder(epochs=2, random_state=0).fit(X).transform(X)
+    c = VariationalAutoencoder(epochs=2, random_state=1).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+@pytest.mark.parametrize(
+    "roundtrip", [lambda e: pickle.loads(pickle.dumps(e)), copy.deepcopy], ids=["pickle", "deepcopy"]
+)
+def test_vae_roundtrip_bitwise(vae, digits, roundtrip):
+    X = digits[0]
+    restored = roundtrip(vae)
+    np.testing.assert_array_equal(restored.transform(X), vae.transform(X))
+    np.testing.assert_array_equal(restored.score_samples(X), vae.score_samples(X))
+    np.testing.assert_array_equal(
+        restored.sample(5, random_state=3), vae.sample(5, random_state=3)
+    )
+    assert restored.encoder_.get_layer("z_mean") is restored.model_.get_layer(
+        "encoder"
+    ).get_layer("z_mean")
+    restored.partial_fit(X)  # the custom layer and loss come back trainable
+    assert len(restored.history_["loss"]) == len(vae.history_["loss"]) + 1
+
+
+def test_vae_keras_file_round_trip(vae, digits, tmp_path):
+    # The custom layer and loss are registered: the .keras format loads them
+    # in safe mode.
+    path = tmp_path / "vae.keras"
+    vae.model_.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    X = digits[0][:20].astype(np.float32)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(loaded(X)), keras.ops.convert_to_numpy(vae.model_(X))
+    )
