@@ -69,10 +69,14 @@ output_activation : str or callable, default="auto"
         Seeds weight initialization and shuffling (and noise, where a model
         has any). An int gives the same model on every fit; a RandomState
         instance is drawn from, as in scikit-learn. The seeding is scoped to
-        the fit: it does not change the rest of the process' randomness.
+        the fit: the process' seeds are restored afterwards (so seeded fits
+        must not run in threads of one process at once; joblib's default
+        uses processes). Bitwise reproducibility holds on CPU; GPUs may need
+        TensorFlow's op determinism too.
     warm_start : bool, default=False
         When True, ``fit`` keeps training the current model instead of
-        building a new one.
+        building a new one (parameters that shape or compile the model take
+        effect at the next fit without warm start).
     **kwargs : dict
         Routed Keras parameters only, in scikeras' ``<prefix>__<name>``
         form with prefix one of ``optimizer``, ``loss``, ``metrics``,
@@ -242,6 +246,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
     # -- validation ------------------------------------------------------------
     def _check_X(self, X, *, reset):
         X, sample_shape = _flatten_samples(X, self._max_ndim, type(self).__name__)
+        if not reset and sample_shape and len(self.sample_shape_) > 1:
+            if _squeeze_channels(sample_shape) != _squeeze_channels(self.sample_shape_):
+                raise ValueError(
+                    f"X has samples of shape {tuple(sample_shape)}, but "
+                    f"{type(self).__name__} was fitted on samples of shape "
+                    f"{tuple(self.sample_shape_)}."
+                )
         X = validate_data(
             self,
             X,
@@ -357,17 +368,17 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         warm = (warm_start or self.warm_start) and self.initialized_
         if warm:
             X, _ = self._validate_data(X, reset=False)
-            epoch_offset = self.current_epoch
         else:
             X, _ = self._initialize(X)
-            epoch_offset = 0
         if sample_weight is not None:
+            _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             X, _, sample_weight = self._validate_sample_weight(X, X, sample_weight)
             sample_weight = sample_weight * (sample_weight.size / sample_weight.sum())
         self._initialize_callbacks()
-        # A different seed per continued fit, so partial_fit epochs do not
-        # all see the same shuffle.
-        seed = None if self._seed is None else self._seed + epoch_offset
+        # A different seed per continued fit (offset by the optimizer's step
+        # count), so partial_fit epochs do not all see the same shuffle.
+        steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
+        seed = None if self._seed is None else self._seed + steps
         with _compat.seeded(seed):
             self._fit_keras_model(
                 X,
@@ -378,14 +389,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
                 initial_epoch=initial_epoch,
                 **kwargs,
             )
-        self.history_ = dict(self.history_)
         self._check_loss_is_finite()
 
     def _check_loss_is_finite(self):
         losses = np.asarray(self.history_.get("loss", []), dtype=float)
         bad = np.flatnonzero(~np.isfinite(losses))
         if bad.size:
-            for attr in ("model_", "encoder_", "decoder_"):
+            for attr in ("model_", "encoder_", "decoder_", "n_components_"):
                 self.__dict__.pop(attr, None)
             raise ValueError(
                 f"{type(self).__name__} diverged: the training loss became "
@@ -556,3 +566,11 @@ def _flatten_samples(X, max_ndim, name):
         )
     X = np.asarray(X)
     return X.reshape(X.shape[0], int(np.prod(X.shape[1:]))), X.shape[1:]
+
+
+def _squeeze_channels(shape):
+    """``shape`` without trailing 1s: (28, 28, 1) and (28, 28) are one layout."""
+    shape = tuple(shape)
+    while len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    return shape

@@ -202,7 +202,9 @@ def compiled_forward(model):
 
 def _compile_forward(model):
     if keras.backend.backend() != "tensorflow":
-        return model.predict_on_batch
+        # A weak reference: a bound method would keep its cache key alive.
+        model_ref = weakref.ref(model)
+        return lambda x: model_ref().predict_on_batch(x)
     import tensorflow as tf
 
     spec = tf.TensorSpec(

@@ -8,8 +8,9 @@ The rule (``loss="auto"``, ``output_activation="auto"``):
   squared error.
 
 An explicit ``loss`` is kept as given; with ``output_activation="auto"`` it
-gets a sigmoid output if it is binary cross-entropy and a linear one
-otherwise. Both are overridable on every estimator.
+gets a sigmoid output if it compares probabilities (binary cross-entropy or
+binary focal cross-entropy, not built with ``from_logits=True``) and a
+linear one otherwise. Both are overridable on every estimator.
 """
 
 from __future__ import annotations
@@ -17,7 +18,18 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-_BCE_NAMES = frozenset({"binary_crossentropy", "bce"})
+# Losses that compare probabilities: with "auto" they get a sigmoid output.
+_PROBABILITY_LOSS_NAMES = frozenset(
+    {"binary_crossentropy", "bce", "binary_focal_crossentropy"}
+)
+_PROBABILITY_LOSS_FUNCTIONS = (
+    keras.losses.binary_crossentropy,
+    keras.losses.binary_focal_crossentropy,
+)
+_PROBABILITY_LOSS_CLASSES = (
+    keras.losses.BinaryCrossentropy,
+    keras.losses.BinaryFocalCrossentropy,
+)
 
 
 def data_in_unit_interval(X):
@@ -32,21 +44,23 @@ def resolve_loss(loss, X):
     return loss
 
 
-def is_binary_crossentropy(loss):
-    """Whether ``loss`` (string, class, instance or function) is BCE."""
+def expects_probabilities(loss):
+    """Whether ``loss`` (name, function, class or instance) wants outputs in
+    [0, 1]: binary cross-entropy and its focal variant, unless an instance
+    was built with ``from_logits=True``."""
     if isinstance(loss, str):
-        return loss in _BCE_NAMES
-    if loss is keras.losses.binary_crossentropy:
-        return True
+        return loss.lower() in _PROBABILITY_LOSS_NAMES
     if isinstance(loss, type):
-        return issubclass(loss, keras.losses.BinaryCrossentropy)
-    return isinstance(loss, keras.losses.BinaryCrossentropy)
+        return issubclass(loss, _PROBABILITY_LOSS_CLASSES)
+    if isinstance(loss, _PROBABILITY_LOSS_CLASSES):
+        return not loss.get_config().get("from_logits", False)
+    return any(loss is fn for fn in _PROBABILITY_LOSS_FUNCTIONS)
 
 
 def resolve_output_activation(output_activation, loss):
     """The decoder's last activation: as given, or the rule's for "auto"."""
     if isinstance(output_activation, str) and output_activation == "auto":
-        return "sigmoid" if is_binary_crossentropy(loss) else "linear"
+        return "sigmoid" if expects_probabilities(loss) else "linear"
     return output_activation
 
 
@@ -54,9 +68,9 @@ def per_sample_loss(loss):
     """A function ``(y_true, y_pred) -> (n_samples,)`` for a compiled loss.
 
     ``loss`` is what ``Model.compile`` received: a name, a function or a
-    ``keras.losses.Loss`` instance. Every Keras loss averages over the last
-    axis; anything left beyond the sample axis is averaged too, so images and
-    sequences also get one number per sample.
+    ``keras.losses.Loss`` instance, called unreduced. Whatever it leaves
+    beyond the sample axis is averaged, so every loss gives one number per
+    sample.
     """
     if isinstance(loss, keras.losses.Loss):
         fn = loss.call  # unreduced: one value per sample (and step/pixel)
@@ -73,10 +87,12 @@ def per_sample_loss(loss):
 
 @keras.saving.register_keras_serializable(package="skae")
 class SummedOverFeatures(keras.losses.Loss):
-    """A per-feature Keras loss summed (not averaged) over the features.
+    """An elementwise Keras loss summed (not averaged) over the features.
 
-    The reconstruction term of an ELBO in nats: binary cross-entropy summed
-    over pixels is ``-log p(x | z)`` for a Bernoulli decoder.
+    For losses that average an elementwise term over the last axis (binary
+    cross-entropy, MSE, MAE, Huber): the mean times the number of features.
+    Binary cross-entropy summed over pixels is ``-log p(x | z)`` of a
+    Bernoulli decoder, in nats: the reconstruction term of an ELBO.
     """
 
     def __init__(self, loss="binary_crossentropy", name="summed_over_features", **kwargs):

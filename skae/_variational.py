@@ -33,7 +33,11 @@ class VariationalAutoencoder(BaseAutoencoder):
     Bernoulli negative log-likelihood, in nats) plus ``beta`` times the KL
     divergence to the N(0, I) prior, summed over latent dimensions. (The
     tutorial's snippet mixes log-sigma with log-variance and averages the KL;
-    this is the correct ELBO.)
+    this is the correct ELBO.) With binary cross-entropy (data in [0, 1]:
+    a Bernoulli decoder) the ELBO is in nats; with MSE (other data) the
+    reconstruction term is the summed squared error, twice a unit-variance
+    Gaussian negative log-likelihood up to a constant. ``sample_weight``
+    weights the reconstruction term; the KL term is a batch mean.
 
     X is a table, or images ``(n, h, w[, c])`` which are flattened.
     ``transform`` returns z_mean (deterministic), ``inverse_transform``

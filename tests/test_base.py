@@ -256,3 +256,18 @@ def test_sparse_codes_are_sparser(digits):
     dense = DenseAutoencoder(**params).fit(X).transform(X).mean()
     sparse = SparseAutoencoder(activity_l1=3e-3, **params).fit(X).transform(X).mean()
     assert sparse < 0.5 * dense  # measured: 0.34x
+
+
+def test_partial_fit_after_adding_validation(digits):
+    # scikeras appends to history_ per key: a key that appears later (here
+    # val_loss) must not break it.
+    X = digits[0]
+    ae = DenseAutoencoder(**FAST).partial_fit(X)
+    ae.set_params(validation_split=0.2).partial_fit(X)
+    assert len(ae.history_["loss"]) == 2 and len(ae.history_["val_loss"]) == 1
+
+
+def test_negative_sample_weight_is_refused(digits):
+    X = digits[0][:20]
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        DenseAutoencoder(**FAST).fit(X, sample_weight=-np.ones(20))

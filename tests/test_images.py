@@ -173,3 +173,11 @@ def test_roundtrip_bitwise(Estimator, roundtrip, digits):
     assert restored.encoder_.get_layer("conv_0") is restored.model_.get_layer(
         "encoder"
     ).get_layer("conv_0")
+
+
+def test_transform_refuses_another_sample_shape():
+    X = np.random.RandomState(0).rand(20, 4, 6)
+    ae = ConvAutoencoder(**FAST).fit(X)
+    assert ae.transform(X[..., None]).shape[0] == 20  # a channel axis of 1 is fine
+    with pytest.raises(ValueError, match=r"samples of shape \(6, 4\), but ConvAutoencoder"):
+        ae.transform(X.reshape(20, 6, 4))

@@ -164,3 +164,20 @@ def test_vae_keras_file_round_trip(vae, digits, tmp_path):
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(loaded(X)), keras.ops.convert_to_numpy(vae.model_(X))
     )
+
+
+@pytest.mark.parametrize(
+    "loss, activation",
+    [
+        ("BCE", "sigmoid"),
+        ("binary_focal_crossentropy", "sigmoid"),
+        (keras.losses.BinaryCrossentropy(from_logits=True), "linear"),
+        (keras.losses.BinaryCrossentropy(), "sigmoid"),
+        ("mae", "linear"),
+    ],
+    ids=["BCE", "focal", "from_logits", "instance", "mae"],
+)
+def test_output_activation_rule(loss, activation):
+    from skae._losses import resolve_output_activation
+
+    assert resolve_output_activation("auto", loss) == activation
