@@ -323,9 +323,13 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
     def fit(self, X, y=None, sample_weight=None):
         """Fit the autoencoder to reconstruct X.
 
+        Image and sequence models also take samples with several axes
+        (``(n, h, w[, c])``, ``(n, timesteps, features)``); the shape of one
+        sample is kept in ``sample_shape_``.
+
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
             Training data.
         y : None
             Ignored.
@@ -347,7 +351,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
             Training data.
         y : None
             Ignored.
@@ -440,7 +444,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
             Samples to encode.
 
         Returns
@@ -493,7 +497,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
             Samples to score.
 
         Returns
@@ -514,7 +518,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
             Samples to score.
         y : None
             Ignored.

@@ -172,7 +172,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
             Samples to score.
 
         Returns
