@@ -34,7 +34,7 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 # Inference chunks are padded to a multiple of this many rows (see
 # BaseAutoencoder._map_batches); _inference_batch_size is a multiple of it.
-_ROW_BLOCK = 64
+_ROW_BLOCK = 16
 
 # Shared parameter docs, appended to each estimator's own (numpydoc wants
 # every parameter listed on every class).
