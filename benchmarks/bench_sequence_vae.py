@@ -64,7 +64,7 @@ def classify(codes_train, y_train, codes_test, y_test):
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smoke run on 5k rows; not written")
-    p.add_argument("--seq-epochs", type=int, default=5)
+    p.add_argument("--seq-epochs", type=int, default=20)
     args = p.parse_args(argv)
     X_train, y_train, X_test, y_test = load_mnist_flat(args.data)
     budgets, seq_epochs = (10, 20, 30), args.seq_epochs
