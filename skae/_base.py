@@ -578,3 +578,14 @@ def _squeeze_channels(shape):
     while len(shape) > 1 and shape[-1] == 1:
         shape = shape[:-1]
     return shape
+
+
+def check_layer_sizes(sizes, name, *, allow_empty=True):
+    """``sizes`` as a tuple of positive ints, or the ValueError users see."""
+    sizes = tuple(sizes)
+    if (not sizes and not allow_empty) or not all(
+        isinstance(s, Integral) and s > 0 for s in sizes
+    ):
+        kind = "a non-empty" if not allow_empty else "a"
+        raise ValueError(f"{name} must be {kind} sequence of positive ints, got {sizes!r}.")
+    return sizes

@@ -11,7 +11,12 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from . import _compat
-from ._base import KERAS_ATTRIBUTES_DOC, KERAS_PARAMS_DOC, BaseAutoencoder
+from ._base import (
+    KERAS_ATTRIBUTES_DOC,
+    KERAS_PARAMS_DOC,
+    BaseAutoencoder,
+    check_layer_sizes,
+)
 from ._builders import chain, conv_decoder, conv_encoder
 from ._layers import ClippedGaussianNoise
 
@@ -144,12 +149,7 @@ class ConvAutoencoder(BaseAutoencoder):
         )
 
     def _filters(self):
-        filters = tuple(self.filters)
-        if not filters or not all(isinstance(f, Integral) and f > 0 for f in filters):
-            raise ValueError(
-                f"filters must be a non-empty sequence of positive ints, got {self.filters!r}."
-            )
-        return filters
+        return check_layer_sizes(self.filters, "filters", allow_empty=False)
 
     def _build_encoder_decoder(self, n_features, output_activation):
         layers = dict(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 from sklearn.utils._param_validation import Interval
 
-from ._base import KERAS_ATTRIBUTES_DOC, KERAS_PARAMS_DOC, BaseAutoencoder
+from ._base import (
+    KERAS_ATTRIBUTES_DOC,
+    KERAS_PARAMS_DOC,
+    BaseAutoencoder,
+    check_layer_sizes,
+)
 from ._builders import dense_decoder, dense_encoder
 
 
@@ -288,10 +293,4 @@ class DeepAutoencoder(DenseAutoencoder):
         self.hidden_layer_sizes = hidden_layer_sizes
 
     def _hidden_sizes(self):
-        sizes = tuple(self.hidden_layer_sizes)
-        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive ints, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return sizes
+        return check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")

@@ -11,7 +11,12 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from . import _compat
-from ._base import KERAS_ATTRIBUTES_DOC, KERAS_PARAMS_DOC, BaseAutoencoder
+from ._base import (
+    KERAS_ATTRIBUTES_DOC,
+    KERAS_PARAMS_DOC,
+    BaseAutoencoder,
+    check_layer_sizes,
+)
 from ._builders import dense_decoder, gaussian_encoder, variational_chain
 from ._layers import VariationalSampling, kl_divergence
 from ._losses import SummedOverFeatures, per_sample_loss
@@ -130,12 +135,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     # -- graph -----------------------------------------------------------------
     def _build_encoder_decoder(self, n_features, output_activation):
-        hidden = tuple(self.hidden_layer_sizes)
-        if not all(isinstance(s, Integral) and s > 0 for s in hidden):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive ints, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
+        hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
         encoder = gaussian_encoder(
             n_features, self.n_components, hidden, activation=self.activation
         )
