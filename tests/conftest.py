@@ -1,12 +1,6 @@
-import os
-
-# Quiet TensorFlow's C++ start-up logs (before anything imports it); keep
-# Python warnings visible.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import pytest  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
+# Environment settings live in the root conftest.py (doctests need them too).
+import pytest
+from sklearn.datasets import load_digits
 
 
 @pytest.fixture(scope="session")
