@@ -103,7 +103,7 @@ model_ : keras.Model
         ``(28, 28)``; ``inverse_transform`` returns samples of this shape.
     n_features_in_ : int
         Number of features seen during fit (values per sample).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features_in,)
         Names of features seen during fit, when X has string column names."""
 
 
@@ -329,7 +329,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
+        X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Training data.
         y : None
             Ignored.
@@ -351,7 +351,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
+        X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Training data.
         y : None
             Ignored.
@@ -444,12 +444,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
+        X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Samples to encode.
 
         Returns
         -------
-        codes : ndarray of shape (n_samples, n_components_)
+        codes : ndarray of shape (n_samples, n_components)
             The codes, in X's float dtype (float64 for integer input).
         """
         check_is_fitted(self)
@@ -465,12 +465,12 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_components_)
+        X : array-like of shape (n_samples, n_components)
             Codes, e.g. from :meth:`transform`.
 
         Returns
         -------
-        X_reconstructed : ndarray of shape (n_samples, *sample_shape_)
+        X_reconstructed : ndarray of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Reconstructions in the training data's layout and the codes'
             float dtype.
         """
@@ -497,7 +497,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
+        X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Samples to score.
 
         Returns
@@ -518,7 +518,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
+        X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Samples to score.
         y : None
             Ignored.

@@ -172,7 +172,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, *sample_shape)
+        X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Samples to score.
 
         Returns
@@ -213,7 +213,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, *sample_shape_)
+        X_new : ndarray of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
             Decoded samples (the decoder's mean), float32.
         """
         check_is_fitted(self)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,8 +170,9 @@ def run_tour(
         if epochs is not None:
             params["epochs"] = int(epochs)
         say(f"[{i}/{len(sections)}] {cls.__name__}: fitting {params['epochs']} epochs ...")
-        result = _SECTION_RUNNERS[key](cls(**params), images, out, random_state)
-        result.key, result.title = key, title
+        estimator = cls(**params)
+        row, figures = _SECTION_RUNNERS[key](estimator, images, out, random_state, say)
+        result = SectionResult(key, title, estimator, row, figures)
         say(
             f"[{i}/{len(sections)}] {cls.__name__}: {result.row['fit_s']:.1f} s, "
             f"test BCE {result.row['test_bce']:.4f} (PCA {result.row['pca_bce']:.4f})"
@@ -183,7 +183,7 @@ def run_tour(
     return results
 
 
-def _run_plain(ae, images, out, random_state, *, codes_figure=True, tsne=False,
+def _run_plain(ae, images, out, random_state, say, *, codes_figure=True, tsne=False,
                as_input=None):
     """Fit on the training rows, reconstruct the test rows, draw.
 
@@ -213,6 +213,7 @@ def _run_plain(ae, images, out, random_state, *, codes_figure=True, tsne=False,
               "the codes of the same digits (darker: smaller)", figures)
     if tsne:
         n = min(len(X_test), _TSNE_MAX_POINTS)
+        say(f"    TSNE of {n} codes ...")
         perplexity = min(30.0, (n - 1) / 3)
         embed = make_pipeline(
             FrozenEstimator(ae), TSNE(perplexity=perplexity, random_state=random_state)
@@ -225,21 +226,21 @@ def _run_plain(ae, images, out, random_state, *, codes_figure=True, tsne=False,
               figures)
     _save(plotting.plot_history(ae, title=key), out, f"{key}_history.png",
           "training loss per epoch", figures)
-    return SectionResult("", "", ae, row, figures)
+    return row, figures
 
 
-def _run_simple(ae, images, out, random_state):
-    return _run_plain(ae, images, out, random_state, tsne=True)
+def _run_simple(ae, images, out, random_state, say):
+    return _run_plain(ae, images, out, random_state, say, tsne=True)
 
 
-def _run_sequence(ae, images, out, random_state):
+def _run_sequence(ae, images, out, random_state, say):
     # Each image is a sequence: one time step per row of pixels.
     h, w = images.image_shape
-    return _run_plain(ae, images, out, random_state, codes_figure=False,
+    return _run_plain(ae, images, out, random_state, say, codes_figure=False,
                       as_input=lambda X: X.reshape(-1, h, w))
 
 
-def _run_denoising(ae, images, out, random_state):
+def _run_denoising(ae, images, out, random_state, say):
     X_train, X_test = images.X_train, images.X_test
     fit_s = _fit(ae, X_train)
     noisy = ae.corrupt(X_test, random_state=random_state)
@@ -259,15 +260,14 @@ def _run_denoising(ae, images, out, random_state):
           f"noisy test digits (noise_factor={ae.noise_factor}), denoised, clean", figures)
     _save(plotting.plot_history(ae, title="DenoisingAutoencoder"), out,
           "DenoisingAutoencoder_history.png", "training loss per epoch", figures)
-    return SectionResult("", "", ae, row, figures)
+    return row, figures
 
 
-def _run_vae(ae, images, out, random_state):
-    result = _run_plain(ae, images, out, random_state, codes_figure=False)
+def _run_vae(ae, images, out, random_state, say):
+    row, figures = _run_plain(ae, images, out, random_state, say, codes_figure=False)
     X_test = images.X_test
-    result.row["elbo"] = float(ae.score(X_test))
+    row["elbo"] = float(ae.score(X_test))
     codes = ae.transform(X_test)
-    figures = result.figures
     _save(plotting.plot_latent(codes, images.y_test, title="latent means of the test digits"),
           out, "VariationalAutoencoder_latent.png",
           "the test digits in the 2-D latent space, coloured by label", figures)
@@ -277,7 +277,7 @@ def _run_vae(ae, images, out, random_state):
     samples = ae.sample(10, random_state=random_state).reshape(10, -1)
     _save(plotting.plot_codes(samples, code_shape=images.image_shape), out,
           "VariationalAutoencoder_samples.png", "new digits drawn from the prior", figures)
-    return result
+    return row, figures
 
 
 _SECTION_RUNNERS = {
@@ -375,7 +375,3 @@ def write_report(results, images, out):
         {"data": images.name, "skae": __version__,
          "results": [dict(r.row, section=r.key) for r in results]}, indent=2))
     (out / "results.md").write_text(markdown_table(results) + "\n")
-
-
-def _print_err(line):
-    print(line, file=sys.stderr, flush=True)
