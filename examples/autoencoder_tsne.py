@@ -47,6 +47,6 @@ for name, reducer in [("autoencoder", ae), ("PCA", PCA(n_components=32))]:
     score = trustworthiness(X, embedded, n_neighbors=10)
     print(f"{name:12s} codes of {pipe['reduce'].n_components_:3d}: "
           f"trustworthiness of the 2-D map {score:.3f}")
-    plot_latent(embedded, y, title=f"TSNE of the {name}'s codes").savefig(
-        args.out / f"tsne_{name.lower()}.png")
+    figure = plot_latent(embedded, y, axis_label="t-SNE", title=f"TSNE of the {name}'s codes")
+    figure.savefig(args.out / f"tsne_{name.lower()}.png")
 print(f"figures in {args.out}/")

@@ -198,7 +198,7 @@ def plot_codes(codes, *, n=10, code_shape=None):
     return fig
 
 
-def plot_latent(codes, y=None, *, random_state=0, title=None):
+def plot_latent(codes, y=None, *, random_state=0, title=None, axis_label="code"):
     """A scatter of codes coloured by label.
 
     Two-dimensional codes (a VAE's latent space) are drawn directly; wider
@@ -216,6 +216,9 @@ def plot_latent(codes, y=None, *, random_state=0, title=None):
         Seed of the TSNE used for codes wider than two.
     title : str, default=None
         Axes title.
+    axis_label : str, default="code"
+        Axes are labelled "<axis_label> 1" and "<axis_label> 2" (codes
+        embedded here by TSNE: "t-SNE 1" and "t-SNE 2").
 
     Returns
     -------
@@ -231,7 +234,7 @@ def plot_latent(codes, y=None, *, random_state=0, title=None):
     'code 1'
     """
     codes = check_array(codes, ensure_min_features=2)
-    xlabel, ylabel = "code 1", "code 2"
+    xlabel, ylabel = f"{axis_label} 1", f"{axis_label} 2"
     if codes.shape[1] > 2:
         from sklearn.manifold import TSNE
 

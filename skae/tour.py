@@ -63,7 +63,7 @@ RECIPES = {
         "deep": dict(epochs=20),
         "conv": dict(epochs=10, optimizer__learning_rate=2e-3),
         "denoising": dict(epochs=5),
-        "sequence": dict(epochs=5),
+        "sequence": dict(epochs=20),  # 5 epochs still give blurred columns
         "vae": dict(epochs=20),
     },
 }
@@ -219,7 +219,7 @@ def _run_plain(ae, images, out, random_state, say, *, codes_figure=True, tsne=Fa
             FrozenEstimator(ae), TSNE(perplexity=perplexity, random_state=random_state)
         )
         embedded = embed.fit_transform(as_input(X_test[:n]))
-        _save(plotting.plot_latent(embedded, images.y_test[:n],
+        _save(plotting.plot_latent(embedded, images.y_test[:n], axis_label="t-SNE",
                                    title=f"t-SNE of the {ae.n_components_}-d codes"),
               out, f"{key}_tsne.png",
               "Pipeline([FrozenEstimator(autoencoder), TSNE()]) on the test digits",
@@ -301,7 +301,7 @@ _COLUMNS = [
     ("fit_s", "fit (s)", "{:.1f}"),
     ("test_bce", "test BCE", "{:.4f}"),
     ("pca_bce", "PCA, same code size", "{:.4f}"),
-    ("mean_code", "mean |code|", "{:.3f}"),
+    ("mean_code", "mean code value", "{:.3f}"),
     ("noisy_bce", "noisy input BCE", "{:.4f}"),
     ("elbo", "ELBO (nats)", "{:.1f}"),
 ]

@@ -86,6 +86,7 @@ def test_latent_scatter_of_two_d_codes():
     colorbar = fig.axes[1]
     assert [t.get_text() for t in colorbar.get_yticklabels()] == ["a", "b", "c", "d"]
     assert len(plot_latent(codes).axes) == 1  # no labels, no colour bar
+    assert plot_latent(codes, axis_label="t-SNE").axes[0].get_ylabel() == "t-SNE 2"
 
 
 def test_latent_scatter_embeds_wider_codes_with_tsne(digits):

@@ -54,7 +54,9 @@ def test_report_is_self_contained(tour):
     assert saved["data"] == "digits"
     assert [r["section"] for r in saved["results"]] == list(SECTIONS)
     np.testing.assert_allclose(saved["results"][0]["test_bce"], results[0].row["test_bce"])
-    assert (out / "results.md").read_text().count("\n") == 2 + len(SECTIONS)
+    table = (out / "results.md").read_text().splitlines()
+    assert len(table) == 2 + len(SECTIONS)
+    assert len({line.count("|") for line in table}) == 1  # no "|" inside a cell
 
 
 def test_pca_column_uses_the_same_code_size(tour):
