@@ -5,6 +5,7 @@ fast parameters (tiny models, few epochs) so the whole suite stays quick, and
 every expected failure carries its reason.
 """
 
+import keras
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import (
@@ -67,9 +68,19 @@ _STOCHASTIC_WEIGHTS = {
 }
 
 
+# On JAX, XLA's CPU convolutions put the conv models' weighted and repeated
+# fits one float32 ulp apart as well (measured: 1 of 240 codes, |diff| 3e-8
+# on 0.256); TensorFlow's kernels happen to agree exactly.
+_ULP_APART_ON_BACKEND = (
+    (DenseAutoencoder,)
+    if keras.backend.backend() == "tensorflow"
+    else (DenseAutoencoder, ConvAutoencoder)
+)
+
+
 def expected_failures(estimator):
     failures = dict(EXPECTED_FAILURES)
-    if isinstance(estimator, DenseAutoencoder):  # also Sparse and Deep
+    if isinstance(estimator, _ULP_APART_ON_BACKEND):  # Dense: Sparse, Deep too
         failures.update(_FLOAT32_WEIGHTS)
     if isinstance(estimator, VariationalAutoencoder):
         failures.update(_STOCHASTIC_WEIGHTS)
