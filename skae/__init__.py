@@ -6,11 +6,17 @@ scikit-learn transformer: ``fit``, ``transform`` (encode),
 ``Pipeline`` beside PCA or TSNE and inside ``GridSearchCV``.
 """
 
-from ._base import BaseAutoencoder
-from ._conv import ConvAutoencoder, DenoisingAutoencoder
-from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
-from ._sequence import SequenceAutoencoder
-from ._variational import VariationalAutoencoder
+from ._compat import limit_threads_from_environment
+
+# Before any model exists: TensorFlow's pools are fixed at its first op. In
+# joblib/Dask workers this keeps k workers from running k x cores threads.
+limit_threads_from_environment()
+
+from ._base import BaseAutoencoder  # noqa: E402
+from ._conv import ConvAutoencoder, DenoisingAutoencoder  # noqa: E402
+from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder  # noqa: E402
+from ._sequence import SequenceAutoencoder  # noqa: E402
+from ._variational import VariationalAutoencoder  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -92,7 +92,10 @@ def kl_divergence(z_mean, z_log_var):
 
     Works on backend tensors and on NumPy arrays alike (``keras.ops``).
     """
+    # keras.ops.add first: NumPy input becomes a backend tensor (on torch,
+    # ndarray - Tensor is a TypeError).
+    one_plus_log_var = keras.ops.add(1.0, z_log_var)
     return -0.5 * keras.ops.sum(
-        1.0 + z_log_var - keras.ops.square(z_mean) - keras.ops.exp(z_log_var),
+        one_plus_log_var - keras.ops.square(z_mean) - keras.ops.exp(z_log_var),
         axis=-1,
     )

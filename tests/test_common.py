@@ -5,6 +5,7 @@ fast parameters (tiny models, few epochs) so the whole suite stays quick, and
 every expected failure carries its reason.
 """
 
+import keras
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import (
@@ -50,8 +51,9 @@ EXPECTED_FAILURES = {
 # finer than float32 resolves. The conv models happen to agree exactly.
 _FLOAT32_WEIGHTS = {
     "check_sample_weight_equivalence_on_dense_data": (
-        "weighted and repeated fits agree to one float32 ulp (|diff| <= 6e-8); "
-        "the check's rtol=1e-7 is finer than float32 resolves"
+        "weighted and repeated fits agree to float32 rounding (|diff| <= 6e-8 "
+        "on TensorFlow, <= 7.5e-8 on JAX); the check's rtol=1e-7 is finer "
+        "than float32 resolves"
     ),
 }
 
@@ -67,9 +69,21 @@ _STOCHASTIC_WEIGHTS = {
 }
 
 
+# On JAX, XLA's CPU kernels put the conv and LSTM models' weighted and
+# repeated fits float32 ulps apart as well (measured: Conv 1 of 240 codes,
+# |diff| 3e-8 on 0.256; Sequence 7 of 45 codes, |diff| <= 7.5e-8); the
+# TensorFlow kernels happen to agree exactly. (Dense and Deep agree exactly
+# on JAX: they XPASS there.)
+_ULP_APART_ON_BACKEND = (
+    (DenseAutoencoder,)
+    if keras.backend.backend() == "tensorflow"
+    else (DenseAutoencoder, ConvAutoencoder, SequenceAutoencoder)
+)
+
+
 def expected_failures(estimator):
     failures = dict(EXPECTED_FAILURES)
-    if isinstance(estimator, DenseAutoencoder):  # also Sparse and Deep
+    if isinstance(estimator, _ULP_APART_ON_BACKEND):  # Dense: Sparse, Deep too
         failures.update(_FLOAT32_WEIGHTS)
     if isinstance(estimator, VariationalAutoencoder):
         failures.update(_STOCHASTIC_WEIGHTS)
