@@ -9,12 +9,14 @@ scikit-learn transformer: ``fit``, ``transform`` (encode),
 from ._base import BaseAutoencoder
 from ._conv import ConvAutoencoder, DenoisingAutoencoder
 from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+from ._outlier import AutoencoderOutlierDetector
 from ._sequence import SequenceAutoencoder
 from ._variational import VariationalAutoencoder
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "BaseAutoencoder",
     "ConvAutoencoder",
     "DenoisingAutoencoder",
