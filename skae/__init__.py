@@ -10,6 +10,7 @@ from ._base import BaseAutoencoder
 from ._conv import ConvAutoencoder, DenoisingAutoencoder
 from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
 from ._outlier import AutoencoderOutlierDetector
+from ._persistence import SkaeFileError, load, save
 from ._sequence import SequenceAutoencoder
 from ._variational import VariationalAutoencoder
 
@@ -24,6 +25,9 @@ __all__ = [
     "DenseAutoencoder",
     "SequenceAutoencoder",
     "SparseAutoencoder",
+    "SkaeFileError",
     "VariationalAutoencoder",
     "__version__",
+    "load",
+    "save",
 ]
