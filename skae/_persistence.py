@@ -339,6 +339,8 @@ def load(path):
 
     Raises
     ------
+    FileNotFoundError
+        If there is no file at ``path``.
     SkaeFileError
         A ``ValueError``: the file is not a zip archive, has no skae
         manifest (a foreign zip), is corrupted or truncated, comes from an
@@ -362,7 +364,13 @@ def load(path):
     True
     """
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: {str(path)!r}")
     if not zipfile.is_zipfile(path):
+        with open(path, "rb") as f:
+            starts_like_zip = f.read(4) == b"PK\x03\x04"
+        if starts_like_zip:  # the central directory at the end is missing
+            raise SkaeFileError(f"{path} is corrupted or truncated (its zip directory is missing).")
         raise SkaeFileError(f"{path} is not a skae file (not a zip archive).")
     try:
         with zipfile.ZipFile(path) as archive:

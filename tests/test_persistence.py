@@ -307,8 +307,13 @@ def test_load_refuses_truncated_file(tmp_path, dense_file):
     for cut in (len(data) // 2, len(data) - 10):
         path = tmp_path / f"cut{cut}.skae"
         path.write_bytes(data[:cut])
-        with pytest.raises(SkaeFileError, match="not a skae file|corrupted or truncated"):
+        with pytest.raises(SkaeFileError, match="is corrupted or truncated"):
             skae.load(path)
+
+
+def test_load_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No such file"):
+        skae.load(tmp_path / "missing.skae")
 
 
 def test_load_refuses_corrupted_file(tmp_path, dense_file):
