@@ -99,6 +99,25 @@ def detectors(epochs):
     ]
 
 
+def verdicts(means):
+    """One line per detector: which baselines its mean AUC is above/below."""
+    baselines = [n for n in means if not n.startswith("detector")]
+    lines = []
+    for name in (n for n in means if n.startswith("detector")):
+        above = [b for b in baselines if means[name] > means[b]]
+        below = [b for b in baselines if means[name] <= means[b]]
+        line = f"- {name.removeprefix('detector: ')}: mean AUC {means[name]:.4f}; "
+        line += "above " + (", ".join(above) if above else "no baseline")
+        if below:
+            line += "; below " + ", ".join(
+                f"{b} ({means[b]:.4f}, {means[name] - means[b]:+.4f})" for b in below
+            )
+        else:
+            line += " (every baseline)"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def main(argv=None):
     p = parser(__doc__.splitlines()[0])
     p.add_argument(
@@ -143,19 +162,7 @@ def main(argv=None):
     )
     rows.append(["fit s (mean)", *(f"{np.mean(fit_s[n]):.1f}" for n in names)])
     rows.append(["score s, 10k (mean)", *(f"{np.mean(score_s[n]):.2f}" for n in names)])
-    baselines = [n for n in names if not n.startswith("detector")]
-    best_baseline = max(baselines, key=means.get)
-    verdict = "\n".join(
-        f"- {name}: mean AUC {means[name]:.4f}, "
-        + (
-            f"above every baseline (best: {best_baseline} {means[best_baseline]:.4f}, "
-            f"+{means[name] - means[best_baseline]:.4f})"
-            if means[name] > means[best_baseline]
-            else f"below {best_baseline} ({means[best_baseline]:.4f})"
-        )
-        for name in names
-        if name.startswith("detector")
-    )
+    verdict = verdicts(means)
     body = "\n\n".join(
         [
             "## One-class MNIST outlier detection (`bench_outliers.py`)",
