@@ -15,12 +15,15 @@ limit_threads_from_environment()
 from ._base import BaseAutoencoder  # noqa: E402
 from ._conv import ConvAutoencoder, DenoisingAutoencoder  # noqa: E402
 from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder  # noqa: E402
+from ._outlier import AutoencoderOutlierDetector  # noqa: E402
+from ._persistence import SkaeFileError, load, save  # noqa: E402
 from ._sequence import SequenceAutoencoder  # noqa: E402
 from ._variational import VariationalAutoencoder  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoencoderOutlierDetector",
     "BaseAutoencoder",
     "ConvAutoencoder",
     "DenoisingAutoencoder",
@@ -28,6 +31,9 @@ __all__ = [
     "DenseAutoencoder",
     "SequenceAutoencoder",
     "SparseAutoencoder",
+    "SkaeFileError",
     "VariationalAutoencoder",
     "__version__",
+    "load",
+    "save",
 ]

@@ -31,6 +31,20 @@ Backends: nothing outside this module may use TensorFlow
 (``tests/test_backends.py`` checks); seeding and inference work on every
 Keras backend, and :func:`limit_threads_from_environment` sizes
 TensorFlow's thread pools in joblib/Dask workers.
+
+And two Keras defects:
+
+6. The ``.keras`` format does not save the state of a layer's
+   ``keras.random.SeedGenerator`` (``Layer.save_own_variables`` skips it), so
+   a loaded denoising or variational autoencoder would draw the noise of its
+   first epoch again when training continues. :func:`seed_generator_states`
+   and :func:`set_seed_generator_states` carry it beside the model (used by
+   ``skae.save``/``skae.load``).
+7. Some Keras losses leave their arguments out of ``get_config``
+   (``keras.losses.Huber(delta=0.5)`` comes back with ``delta=1.0``), in
+   ``.keras`` files as anywhere else. :func:`serialization_loses_arguments`
+   detects it, so ``skae.save`` refuses such a loss instead of saving a
+   model that would score differently once loaded.
 """
 
 from __future__ import annotations
@@ -55,7 +69,10 @@ __all__ = [
     "install_sklearn_tags",
     "limit_threads_from_environment",
     "seed_from_random_state",
+    "seed_generator_states",
     "seeded",
+    "serialization_loses_arguments",
+    "set_seed_generator_states",
 ]
 
 # Routed keyword prefixes skae accepts (scikeras' syntax, e.g.
@@ -306,3 +323,45 @@ def limit_threads_from_environment():
     except RuntimeError:  # TensorFlow already running: keep its settings
         return None
     return n
+
+
+# -- defect 6: SeedGenerator states are not saved ---------------------------------
+def _seed_generators(model):
+    """``(key, generator)`` for every SeedGenerator of the model's layers, in
+    a stable order; the key is the layer's path and the generator's index."""
+    out = []
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        for i, generator in enumerate(getattr(layer, "_seed_generators", ())):
+            out.append((f"{layer.path}/{i}", generator))
+    return out
+
+
+def seed_generator_states(model):
+    """``{key: state array}`` of every SeedGenerator in ``model``."""
+    return {
+        key: keras.ops.convert_to_numpy(generator.state.value)
+        for key, generator in _seed_generators(model)
+    }
+
+
+def set_seed_generator_states(model, states):
+    """Restore states from :func:`seed_generator_states` into ``model``.
+
+    The model must have the same seeded layers; a ``ValueError`` otherwise.
+    """
+    generators = dict(_seed_generators(model))
+    if set(generators) != set(states):
+        raise ValueError(
+            f"the model's seed generators {sorted(generators)} do not match the "
+            f"saved ones {sorted(states)}"
+        )
+    for key, state in states.items():
+        generators[key].state.assign(np.asarray(state, dtype=generators[key].state.dtype))
+
+
+# -- defect 7: loss arguments missing from get_config -----------------------------
+def serialization_loses_arguments(obj, restored):
+    """Whether ``restored`` (``obj`` serialized and deserialized by Keras) lost
+    arguments of a function-wrapping loss such as ``Huber(delta=0.5)``."""
+    kwargs = getattr(obj, "_fn_kwargs", None)
+    return kwargs is not None and kwargs != getattr(restored, "_fn_kwargs", None)

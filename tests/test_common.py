@@ -9,6 +9,7 @@ import keras
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skae import (
+    AutoencoderOutlierDetector,
     ConvAutoencoder,
     DeepAutoencoder,
     DenoisingAutoencoder,
@@ -32,6 +33,9 @@ ESTIMATORS = [
     # 2-D tables are read as univariate sequences.
     SequenceAutoencoder(n_components=3, **FAST),
     VariationalAutoencoder(hidden_layer_sizes=(8,), **FAST),
+    # An outlier detector. The checks seed a top-level random_state only, and
+    # the detector's seed is its autoencoder's: seed it here.
+    AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, random_state=0, **FAST)),
 ]
 
 # Why a check cannot pass. The signature's **kwargs takes routed Keras
@@ -82,6 +86,10 @@ _ULP_APART_ON_BACKEND = (
 
 
 def expected_failures(estimator):
+    if isinstance(estimator, AutoencoderOutlierDetector):
+        # No **kwargs in its signature, and its decision_function passes the
+        # weight check (the threshold is a weighted quantile): nothing fails.
+        return {}
     failures = dict(EXPECTED_FAILURES)
     if isinstance(estimator, _ULP_APART_ON_BACKEND):  # Dense: Sparse, Deep too
         failures.update(_FLOAT32_WEIGHTS)

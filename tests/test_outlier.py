@@ -1,0 +1,165 @@
+"""AutoencoderOutlierDetector: threshold, decision and prediction semantics."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skae import (
+    AutoencoderOutlierDetector,
+    ConvAutoencoder,
+    DenseAutoencoder,
+    VariationalAutoencoder,
+)
+
+FAST = dict(epochs=3, batch_size=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def X(digits):
+    return digits[0][:400]
+
+
+@pytest.fixture(scope="module")
+def detector(X):
+    return AutoencoderOutlierDetector(DenseAutoencoder(n_components=4, **FAST)).fit(X)
+
+
+def test_threshold_flags_the_contamination_fraction(X, detector):
+    labels = detector.predict(X)
+    assert set(np.unique(labels)) == {-1, 1}
+    assert np.mean(labels == -1) == pytest.approx(0.1, abs=1 / len(X))
+    scores = detector.score_samples(X)
+    assert np.sum(scores < detector.threshold_) == 40  # 10% of 400
+    assert detector.threshold_ == np.mean(np.sort(scores)[39:41])
+    assert detector.offset_ == detector.threshold_
+
+
+@pytest.mark.parametrize("contamination", [0.01, 0.25, 0.5])
+def test_other_contaminations(X, detector, contamination):
+    det = clone(detector).set_params(contamination=contamination).fit(X)
+    assert np.mean(det.predict(X) == -1) == pytest.approx(contamination, abs=1 / len(X))
+
+
+def test_scores_are_the_autoencoders(X, detector):
+    scores = detector.score_samples(X)
+    np.testing.assert_array_equal(scores, detector.autoencoder_.score_samples(X))
+    # The default autoencoder of the detector is cloned, not fitted in place.
+    assert not hasattr(detector.autoencoder, "model_")
+
+
+def test_predict_and_decision_function_agree(X, detector):
+    decision = detector.decision_function(X)
+    np.testing.assert_array_equal(decision, detector.score_samples(X) - detector.threshold_)
+    np.testing.assert_array_equal(detector.predict(X), np.where(decision < 0, -1, 1))
+    assert decision.dtype == np.float64 and decision.shape == (len(X),)
+
+
+def test_fit_predict_equals_fit_then_predict(X, detector):
+    labels = clone(detector).fit_predict(X)
+    np.testing.assert_array_equal(labels, detector.predict(X))
+
+
+def test_obvious_outliers_are_flagged(X, detector):
+    rng = np.random.RandomState(0)
+    noise = rng.rand(20, X.shape[1])  # uniform noise, nothing like a digit
+    inverted = 1.0 - X[:20]  # white digits on black
+    assert np.all(detector.predict(noise) == -1)
+    assert np.all(detector.predict(inverted) == -1)
+    assert detector.score_samples(noise).max() < detector.score_samples(X).min()
+
+
+def test_contamination_auto_is_tukeys_fence(X, detector):
+    det = clone(detector).set_params(contamination="auto").fit(X)
+    scores = det.score_samples(X)
+    q1, q3 = np.percentile(scores, [25, 75], method="averaged_inverted_cdf")
+    assert det.threshold_ == pytest.approx(q1 - 1.5 * (q3 - q1))
+    flagged = np.mean(det.predict(X) == -1)
+    assert flagged == np.mean(scores < det.threshold_)
+    assert 0 <= flagged < 0.1
+    # It flags inverted digits all the same.
+    assert np.all(det.predict(1.0 - X[:20]) == -1)
+
+
+def test_variational_detector(X):
+    det = AutoencoderOutlierDetector(
+        VariationalAutoencoder(hidden_layer_sizes=(16,), **FAST), contamination=0.05
+    ).fit(X)
+    np.testing.assert_array_equal(det.score_samples(X), det.autoencoder_.score_samples(X))
+    assert np.mean(det.predict(X) == -1) == pytest.approx(0.05, abs=1 / len(X))
+    noise = np.random.RandomState(0).rand(10, X.shape[1])
+    assert np.all(det.predict(noise) == -1)
+
+
+def test_image_detector_takes_images(X):
+    images = X.reshape(-1, 8, 8)
+    det = AutoencoderOutlierDetector(ConvAutoencoder(filters=(4,), **FAST)).fit(images)
+    assert det.n_features_in_ == 64
+    assert det.predict(images).shape == (len(X),)
+
+
+def test_sample_weight_reaches_the_autoencoder_and_the_threshold(X, detector):
+    weights = np.ones(len(X))
+    weights[:200] = 3.0
+    det = clone(detector).fit(X, sample_weight=weights)
+    scores = det.score_samples(X)
+    # The weighted 10% quantile: 10% of the weight lies below it.
+    below = weights[scores < det.threshold_].sum() / weights.sum()
+    assert below == pytest.approx(0.1, abs=3 / weights.sum())
+    # Zero weights drop samples from the autoencoder's fit too.
+    zero = np.ones(len(X))
+    zero[200:] = 0.0
+    a = clone(detector).fit(X, sample_weight=zero).autoencoder_.transform(X)
+    b = clone(detector).fit(X[:200]).autoencoder_.transform(X)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_sample_weight_refused_without_support(X):
+    class NoWeights(DenseAutoencoder):
+        def fit(self, X, y=None):
+            return super().fit(X)
+
+    det = AutoencoderOutlierDetector(NoWeights(n_components=2, epochs=1))
+    with pytest.raises(ValueError, match="does not take sample_weight"):
+        det.fit(X, sample_weight=np.ones(len(X)))
+
+
+def test_feature_names_forwarded(X):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
+    det = AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, **FAST)).fit(frame)
+    np.testing.assert_array_equal(det.feature_names_in_, frame.columns)
+    assert det.n_features_in_ == X.shape[1]
+    with pytest.raises(ValueError, match="features"):
+        det.predict(X[:, :10])
+
+
+def test_unfitted_detector_raises():
+    det = AutoencoderOutlierDetector()
+    for method in ("predict", "decision_function", "score_samples"):
+        with pytest.raises(NotFittedError):
+            getattr(det, method)(np.zeros((2, 3)))
+    with pytest.raises(NotFittedError):
+        det.offset_
+
+
+@pytest.mark.parametrize("contamination", [0.0, 0.6, -0.1, "high", None])
+def test_invalid_contamination(X, contamination):
+    det = AutoencoderOutlierDetector(DenseAutoencoder(epochs=1), contamination=contamination)
+    with pytest.raises(InvalidParameterError, match="contamination"):
+        det.fit(X)
+
+
+def test_invalid_autoencoder(X):
+    with pytest.raises(InvalidParameterError, match="autoencoder"):
+        AutoencoderOutlierDetector(autoencoder="dense").fit(X)
+
+
+def test_default_autoencoder_is_dense(X):
+    det = AutoencoderOutlierDetector().set_params(contamination=0.2)
+    det.set_params(autoencoder=None)
+    fitted = AutoencoderOutlierDetector(DenseAutoencoder(epochs=1)).fit(X[:50])
+    assert type(fitted.autoencoder_) is DenseAutoencoder
+    assert "autoencoder__n_components" in AutoencoderOutlierDetector(DenseAutoencoder()).get_params()
+    assert det.get_params()["autoencoder"] is None
