@@ -23,7 +23,7 @@ from skae.datasets import load_images
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--data", help="mnist.npz (default: scikit-learn's 8x8 digits)")
-parser.add_argument("--epochs", type=int, help="default: 5 on MNIST, 40 on digits")
+parser.add_argument("--epochs", type=int, help="default: 5 on MNIST, 30 on digits")
 parser.add_argument("--out", type=Path, default=Path("skae-examples"), help="CSV folder")
 args = parser.parse_args()
 args.out.mkdir(parents=True, exist_ok=True)
@@ -33,7 +33,7 @@ if images.name == "mnist":
     X_train, y_train = X_train[:10000], y_train[:10000]  # keeps the grid in minutes
     fit = dict(epochs=args.epochs or 5, random_state=0)
 else:
-    fit = dict(epochs=args.epochs or 40, batch_size=64, optimizer__learning_rate=3e-3,
+    fit = dict(epochs=args.epochs or 30, batch_size=64, optimizer__learning_rate=3e-3,
                random_state=0)
 
 pipe = Pipeline([("reduce", PCA()), ("clf", LogisticRegression(max_iter=1000))])
