@@ -25,7 +25,8 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     Fits a clone of ``autoencoder`` to the (mostly normal) training data;
     samples it reconstructs badly are outliers. ``score_samples`` is the
     autoencoder's own ``score_samples``: the negative reconstruction loss
-    (the negative ELBO for a :class:`VariationalAutoencoder`), so lower means
+    (the ELBO for a :class:`VariationalAutoencoder`), or with ``p`` the
+    negative p-distance between a sample and its reconstruction; lower means
     more abnormal, as in :class:`~sklearn.ensemble.IsolationForest` and
     :class:`~sklearn.neighbors.LocalOutlierFactor`. A sample is an outlier
     when its score is below ``threshold_``, which ``contamination`` sets on
@@ -52,6 +53,18 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         a rule on their own distribution is used. It flags no training
         sample when the errors have no long upper tail, and about 0.7% of
         normally distributed scores.
+    p : float >= 1 or None, default=None
+        How a sample's reconstruction error is measured. None: the
+        autoencoder's own ``score_samples``, its negative loss per sample (the
+        ELBO for a variational autoencoder). A number: the negative Minkowski
+        distance between the sample ``x`` and its reconstruction ``x_hat =
+        inverse_transform(transform(x))``, ``-(sum_j |x_j - x_hat_j| ** p) **
+        (1 / p)``, whatever loss the autoencoder was trained with; ``p=2`` is
+        the Euclidean distance. A larger ``p`` weighs a few badly
+        reconstructed features (a stroke the model cannot draw) more than many
+        slightly blurred ones: on one-class MNIST ``p=3`` separates the digits
+        better than the squared error (see :doc:`/benchmarks`). Needs an
+        autoencoder with ``transform`` and ``inverse_transform``.
 
     Attributes
     ----------
@@ -96,11 +109,13 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             StrOptions({"auto"}),
             Interval(Real, 0, 0.5, closed="right"),
         ],
+        "p": [Interval(Real, 1, None, closed="both"), None],
     }
 
-    def __init__(self, autoencoder=None, contamination=0.1):
+    def __init__(self, autoencoder=None, contamination=0.1, *, p=None):
         self.autoencoder = autoencoder
         self.contamination = contamination
+        self.p = p
 
     __repr__ = _compat.sklearn_repr
 
@@ -129,6 +144,15 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         """
         autoencoder = DenseAutoencoder() if self.autoencoder is None else self.autoencoder
         autoencoder = clone(autoencoder)
+        if self.p is not None:
+            missing = [m for m in ("transform", "inverse_transform") if not hasattr(autoencoder, m)]
+            if missing:
+                raise ValueError(
+                    f"p={self.p} measures the distance to the reconstruction "
+                    f"inverse_transform(transform(X)), but {type(autoencoder).__name__} "
+                    f"has no {' or '.join(missing)}. Use p=None to score with its "
+                    "own score_samples."
+                )
         fit_params = {}
         if sample_weight is not None:
             if not has_fit_parameter(autoencoder, "sample_weight"):
@@ -137,14 +161,15 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
                     f"so {type(self).__name__} cannot use it."
                 )
             fit_params["sample_weight"] = sample_weight
-        autoencoder.fit(X, **fit_params)
+        # y=None positionally: FrozenEstimator.fit (a fitted autoencoder reused) requires it.
+        autoencoder.fit(X, None, **fit_params)
         for attr in ("threshold_", "n_features_in_", "feature_names_in_"):
             self.__dict__.pop(attr, None)
         self.autoencoder_ = autoencoder
         for attr in ("n_features_in_", "feature_names_in_"):
             if hasattr(autoencoder, attr):
                 setattr(self, attr, getattr(autoencoder, attr))
-        scores = self.autoencoder_.score_samples(X)
+        scores = self._score(X)
         weights = None
         if sample_weight is not None:
             weights = np.asarray(sample_weight, dtype=np.float64)
@@ -183,11 +208,32 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         Returns
         -------
         scores : ndarray of shape (n_samples,)
-            ``autoencoder_.score_samples(X)``: the negative reconstruction
-            loss, or the ELBO for a variational autoencoder.
+            With ``p=None``, ``autoencoder_.score_samples(X)``: the negative
+            reconstruction loss, or the ELBO for a variational autoencoder.
+            Otherwise the negative p-distance between each sample and its
+            reconstruction.
         """
         check_is_fitted(self)
-        return self.autoencoder_.score_samples(X)
+        return self._score(X)
+
+    def _score(self, X):
+        autoencoder = self.autoencoder_
+        if self.p is None:
+            return autoencoder.score_samples(X)
+        # transform validates X (shape, NaN, sparse, feature names) with the
+        # autoencoder's own messages before X is read here.
+        reconstruction = autoencoder.inverse_transform(autoencoder.transform(X))
+        n_samples = reconstruction.shape[0]
+        X = np.asarray(X, dtype=np.float64).reshape(n_samples, -1)
+        error = np.abs(X - reconstruction.reshape(n_samples, -1).astype(np.float64))
+        if self.p == 1:
+            return -error.sum(axis=1)
+        if np.isinf(self.p):
+            return -error.max(axis=1)
+        # Scaled by the largest error so that high powers cannot overflow.
+        scale = error.max(axis=1, keepdims=True)
+        scale[scale == 0] = 1.0
+        return -scale[:, 0] * np.sum((error / scale) ** self.p, axis=1) ** (1.0 / self.p)
 
     def decision_function(self, X):
         """``score_samples(X) - threshold_``: negative for outliers.

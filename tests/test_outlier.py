@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -163,3 +163,95 @@ def test_default_autoencoder_is_dense(X):
     assert type(fitted.autoencoder_) is DenseAutoencoder
     assert "autoencoder__n_components" in AutoencoderOutlierDetector(DenseAutoencoder()).get_params()
     assert det.get_params()["autoencoder"] is None
+
+
+def _distance(X, reconstruction, p):
+    error = np.abs(np.asarray(X, dtype=np.float64) - reconstruction)
+    return -np.sum(error**p, axis=1) ** (1 / p)
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, 4.5])
+def test_p_scores_the_minkowski_distance_to_the_reconstruction(X, detector, p):
+    det = clone(detector).set_params(p=p).fit(X)
+    ae = det.autoencoder_
+    reconstruction = ae.inverse_transform(ae.transform(X)).astype(np.float64)
+    expected = _distance(X, reconstruction, p)
+    scores = det.score_samples(X)
+    np.testing.assert_allclose(scores, expected, rtol=1e-12)
+    assert scores.dtype == np.float64 and np.all(scores < 0)
+    # The threshold is set on these scores, so contamination holds as before.
+    assert np.sum(scores < det.threshold_) == 40
+    # The same autoencoder fit as with p=None: p changes the score only.
+    np.testing.assert_array_equal(ae.transform(X), detector.autoencoder_.transform(X))
+
+
+def test_p_2_ranks_like_the_squared_error_loss(X):
+    ae = DenseAutoencoder(n_components=4, loss="mse", **FAST)
+    by_loss = AutoencoderOutlierDetector(ae).fit(X).score_samples(X)
+    by_distance = AutoencoderOutlierDetector(ae, p=2).fit(X).score_samples(X)
+    # -mean squared error and -Euclidean distance: one is a monotone
+    # function of the other (sqrt(n_features * mse)).
+    np.testing.assert_allclose(by_distance, -np.sqrt(-by_loss * X.shape[1]), rtol=1e-5)
+    np.testing.assert_array_equal(np.argsort(by_loss), np.argsort(by_distance))
+
+
+def test_p_inf_is_the_largest_error_and_large_p_does_not_overflow(X, detector):
+    det = clone(detector).set_params(p=np.inf).fit(X)
+    ae = det.autoencoder_
+    error = np.abs(X - ae.inverse_transform(ae.transform(X)).astype(np.float64))
+    np.testing.assert_array_equal(det.score_samples(X), -error.max(axis=1))
+    # 1e4 ** 400 overflows float64; the scaled sum does not.
+    big = clone(detector).set_params(p=400).fit(X * 1e4)
+    assert np.all(np.isfinite(big.score_samples(X * 1e4)))
+    # A perfectly reconstructed sample (all errors 0) scores 0, not NaN.
+    zero = np.zeros((2, X.shape[1]))
+    np.testing.assert_array_equal(
+        AutoencoderOutlierDetector(_Identity(), p=3).fit(zero).score_samples(zero), [0.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        AutoencoderOutlierDetector(_Identity(), p=np.inf).fit(zero).score_samples(zero), [0.0, 0.0]
+    )
+
+
+def test_p_on_images_and_variational_autoencoders(X):
+    images = X.reshape(-1, 8, 8)
+    det = AutoencoderOutlierDetector(ConvAutoencoder(filters=(4,), **FAST), p=3).fit(images)
+    ae = det.autoencoder_
+    reconstruction = ae.inverse_transform(ae.transform(images)).reshape(len(X), -1)
+    np.testing.assert_allclose(det.score_samples(images), _distance(X, reconstruction, 3), rtol=1e-12)
+    vae = AutoencoderOutlierDetector(VariationalAutoencoder(**FAST), p=2).fit(X)
+    # The deterministic reconstruction: decode the code's mean.
+    mean = vae.autoencoder_.inverse_transform(vae.autoencoder_.transform(X))
+    np.testing.assert_allclose(vae.score_samples(X), _distance(X, mean, 2), rtol=1e-12)
+    np.testing.assert_array_equal(vae.score_samples(X), vae.score_samples(X))
+
+
+def test_p_needs_transform_and_inverse_transform(X):
+    from sklearn.neighbors import KernelDensity
+
+    with pytest.raises(ValueError, match="has no transform or inverse_transform"):
+        AutoencoderOutlierDetector(KernelDensity(), p=2).fit(X)
+    # Without p any estimator with score_samples works.
+    AutoencoderOutlierDetector(KernelDensity()).fit(X)
+
+
+@pytest.mark.parametrize("p", [0.5, 0, -1, "l2"])
+def test_invalid_p(X, p):
+    with pytest.raises(InvalidParameterError, match="'p' parameter"):
+        AutoencoderOutlierDetector(DenseAutoencoder(epochs=1), p=p).fit(X)
+
+
+class _Identity(BaseEstimator):
+    """An 'autoencoder' that reconstructs perfectly."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def score_samples(self, X):
+        return np.zeros(len(X))
+
+    def transform(self, X):
+        return np.asarray(X)
+
+    def inverse_transform(self, X):
+        return np.asarray(X)
