@@ -20,25 +20,15 @@ from sklearn.base import clone
 import skae
 from skae import (
     ConvAutoencoder,
-    DeepAutoencoder,
-    DenoisingAutoencoder,
     DenseAutoencoder,
     SequenceAutoencoder,
-    SparseAutoencoder,
-    VariationalAutoencoder,
 )
+
+from _fast import fast_autoencoders
 
 FAST = dict(epochs=2, batch_size=64, random_state=0)
 
-ESTIMATORS = [
-    DenseAutoencoder(n_components=4, **FAST),
-    SparseAutoencoder(n_components=4, **FAST),
-    DeepAutoencoder(hidden_layer_sizes=(16,), n_components=4, **FAST),
-    ConvAutoencoder(filters=(4, 2), **FAST),
-    DenoisingAutoencoder(filters=(4,), n_components=4, **FAST),
-    SequenceAutoencoder(n_components=4, **FAST),
-    VariationalAutoencoder(hidden_layer_sizes=(16,), n_components=2, **FAST),
-]
+ESTIMATORS = fast_autoencoders(n_components=4, hidden=16, **FAST)
 IDS = [type(est).__name__ for est in ESTIMATORS]
 
 

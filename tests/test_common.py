@@ -10,31 +10,26 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from skae import (
     AutoencoderOutlierDetector,
     ConvAutoencoder,
-    DeepAutoencoder,
-    DenoisingAutoencoder,
     DenseAutoencoder,
     SequenceAutoencoder,
-    SparseAutoencoder,
     VariationalAutoencoder,
 )
+
+from _fast import fast_autoencoders
 
 # Small models and few epochs: scikit-learn's checks use tables of at most a
 # few hundred rows, so each fit is one or two full batches.
 FAST = dict(epochs=2, batch_size=256)
 
 ESTIMATORS = [
-    DenseAutoencoder(n_components=3, **FAST),
-    SparseAutoencoder(n_components=3, **FAST),
-    DeepAutoencoder(hidden_layer_sizes=(8,), n_components=3, **FAST),
-    # check_estimator's tables have arbitrary widths: read as 1 x w strips.
-    ConvAutoencoder(filters=(4, 2), **FAST),
-    DenoisingAutoencoder(filters=(4,), n_components=3, **FAST),
-    # 2-D tables are read as univariate sequences.
-    SequenceAutoencoder(n_components=3, **FAST),
-    VariationalAutoencoder(hidden_layer_sizes=(8,), **FAST),
+    *fast_autoencoders(n_components=3, hidden=8, **FAST),
     # An outlier detector. The checks seed a top-level random_state only, and
     # the detector's seed is its autoencoder's: seed it here.
     AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, random_state=0, **FAST)),
+    # ... scoring by the p-distance to the reconstruction instead.
+    AutoencoderOutlierDetector(
+        DenseAutoencoder(n_components=2, random_state=0, **FAST), p=3
+    ),
 ]
 
 # Why a check cannot pass. The signature's **kwargs takes routed Keras

@@ -14,26 +14,17 @@ import skae
 from skae import (
     AutoencoderOutlierDetector,
     ConvAutoencoder,
-    DeepAutoencoder,
     DenoisingAutoencoder,
     DenseAutoencoder,
-    SequenceAutoencoder,
     SkaeFileError,
-    SparseAutoencoder,
     VariationalAutoencoder,
 )
 
+from _fast import fast_autoencoders
+
 FAST = dict(epochs=2, batch_size=64, random_state=0)
 
-ESTIMATORS = [
-    DenseAutoencoder(n_components=4, **FAST),
-    SparseAutoencoder(n_components=4, **FAST),
-    DeepAutoencoder(hidden_layer_sizes=(16,), n_components=3, **FAST),
-    ConvAutoencoder(filters=(4, 2), **FAST),
-    DenoisingAutoencoder(filters=(4,), n_components=3, **FAST),
-    SequenceAutoencoder(n_components=3, **FAST),
-    VariationalAutoencoder(hidden_layer_sizes=(8,), **FAST),
-]
+ESTIMATORS = fast_autoencoders(n_components=4, hidden=16, **FAST)
 
 
 @pytest.fixture(scope="module")
@@ -166,12 +157,14 @@ def test_round_trip_of_keras_object_params(tmp_path, X):
     assert loaded.model_.optimizer.amsgrad is True
 
 
-def test_detector_round_trip(tmp_path, X):
+@pytest.mark.parametrize("p", [None, 3, np.inf])
+def test_detector_round_trip(tmp_path, X, p):
     det = AutoencoderOutlierDetector(
-        VariationalAutoencoder(hidden_layer_sizes=(8,), **FAST), contamination=0.05
+        VariationalAutoencoder(hidden_layer_sizes=(8,), **FAST), contamination=0.05, p=p
     ).fit(X)
     loaded = skae.load(skae.save(det, tmp_path / "det.skae"))
     assert loaded.get_params()["autoencoder"].get_params() == det.autoencoder.get_params()
+    assert loaded.p == p
     assert loaded.threshold_ == det.threshold_ and loaded.offset_ == det.offset_
     np.testing.assert_array_equal(loaded.decision_function(X), det.decision_function(X))
     np.testing.assert_array_equal(loaded.predict(X), det.predict(X))
