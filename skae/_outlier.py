@@ -101,6 +101,16 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     0.05
     >>> det.predict(np.ones((1, 8)))  # far from the training data
     array([-1])
+
+    Score the same fitted autoencoder by the p=3 distance to its
+    reconstruction, without training it again:
+
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> det3 = AutoencoderOutlierDetector(
+    ...     FrozenEstimator(det.autoencoder_), contamination=0.05, p=3
+    ... ).fit(X)
+    >>> bool(det3.score_samples(np.ones((1, 8)))[0] < det3.threshold_)
+    True
     """
 
     _parameter_constraints: dict = {
