@@ -17,16 +17,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 from _common import environment, load_mnist_flat, parser, table, write_section  # noqa: E402
-from bench_outliers import P  # noqa: E402
+from bench_outliers import EPOCHS, P, deep_autoencoder  # noqa: E402
 from joblib import Parallel, delayed  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from sklearn.neighbors import LocalOutlierFactor  # noqa: E402
 
-from skae import AutoencoderOutlierDetector, DeepAutoencoder  # noqa: E402
+from skae import AutoencoderOutlierDetector  # noqa: E402
 
 SEEDS = (1, 2)
-EPOCHS = 100
 
 
 def score_digit(c, seed, X_train, y_train, X_test, y_test):
@@ -35,15 +34,7 @@ def score_digit(c, seed, X_train, y_train, X_test, y_test):
     inlier = y_test == c
     if seed is None:
         return roc_auc_score(inlier, LocalOutlierFactor(novelty=True).fit(X_c).score_samples(X_test))
-    det = AutoencoderOutlierDetector(
-        DeepAutoencoder(
-            hidden_layer_sizes=(512, 256, 128),
-            n_components=32,
-            epochs=EPOCHS,
-            loss="mse",
-            random_state=seed,
-        )
-    ).fit(X_c)
+    det = AutoencoderOutlierDetector(deep_autoencoder(EPOCHS["deep"], seed)).fit(X_c)
     twin = AutoencoderOutlierDetector(FrozenEstimator(det.autoencoder_), p=P).fit(X_c)
     out = roc_auc_score(inlier, det.score_samples(X_test)), roc_auc_score(
         inlier, twin.score_samples(X_test)
@@ -86,7 +77,7 @@ def main(argv=None):
         [
             "## The outlier benchmark's seed (`bench_outlier_seeds.py`)",
             "The DeepAutoencoder detector of `bench_outliers.py` (512-256-128-32, "
-            f"{EPOCHS} epochs, `loss=\"mse\"`) refitted with other `random_state` values on "
+            f"{EPOCHS['deep']} epochs, `loss=\"mse\"`) refitted with other `random_state` values on "
             "each digit's training images, scored by its loss and by the "
             f"p={P} distance (the same fitted autoencoder), beside LocalOutlierFactor. "
             f"ROC AUC as in that table. {environment()}.",

@@ -82,6 +82,18 @@ class PCAReconstruction:
 
 
 P = 3  # the p of the distance columns
+EPOCHS = {"dense": 50, "deep": 100, "conv": 10}
+
+
+def deep_autoencoder(epochs, random_state=0):
+    """The table's DeepAutoencoder: 512-256-128-32, trained with mse."""
+    return DeepAutoencoder(
+        hidden_layer_sizes=(512, 256, 128),
+        n_components=32,
+        epochs=epochs,
+        loss="mse",
+        random_state=random_state,
+    )
 
 
 def detectors(epochs):
@@ -101,14 +113,7 @@ def detectors(epochs):
         ),
         (
             "detector: DeepAutoencoder",
-            lambda: AutoencoderOutlierDetector(
-                DeepAutoencoder(
-                    hidden_layer_sizes=(512, 256, 128),
-                    n_components=32,
-                    epochs=epochs["deep"],
-                    **mse,
-                )
-            ),
+            lambda: AutoencoderOutlierDetector(deep_autoencoder(epochs["deep"])),
             False,
         ),
         (
@@ -192,7 +197,7 @@ def main(argv=None):
     )
     args = p.parse_args(argv)
     X_train, y_train, X_test, y_test = load_mnist_flat(args.data)
-    epochs, classes, n_train = {"dense": 50, "deep": 100, "conv": 10}, range(10), None
+    epochs, classes, n_train = EPOCHS, range(10), None
     if args.quick:
         epochs, classes, n_train = {"dense": 1, "deep": 1, "conv": 1}, range(2), 1000
     names = column_names(epochs)
