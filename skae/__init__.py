@@ -4,36 +4,35 @@ Every autoencoder of the Keras tutorial "Building Autoencoders in Keras" as a
 scikit-learn transformer: ``fit``, ``transform`` (encode),
 ``inverse_transform`` (decode), ``score`` (higher is better), in a
 ``Pipeline`` beside PCA or TSNE and inside ``GridSearchCV``.
+
+``import skae`` is light: the estimators (and with them Keras and its
+backend) load on first use, like scikit-learn's submodules (PEP 562).
 """
 
-from ._compat import limit_threads_from_environment
+from ._registry import FAMILY
+from ._version import __version__
 
-# Before any model exists: TensorFlow's pools are fixed at its first op. In
-# joblib/Dask workers this keeps k workers from running k x cores threads.
-limit_threads_from_environment()
+# Public names outside the estimator family, and the modules they live in.
+_OTHER_NAMES = {
+    "BaseAutoencoder": "._base",
+    "SkaeFileError": "._persistence",
+    "load": "._persistence",
+    "save": "._persistence",
+}
 
-from ._base import BaseAutoencoder  # noqa: E402
-from ._conv import ConvAutoencoder, DenoisingAutoencoder  # noqa: E402
-from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder  # noqa: E402
-from ._outlier import AutoencoderOutlierDetector  # noqa: E402
-from ._persistence import SkaeFileError, load, save  # noqa: E402
-from ._sequence import SequenceAutoencoder  # noqa: E402
-from ._variational import VariationalAutoencoder  # noqa: E402
+__all__ = sorted([*(e.name for e in FAMILY), *_OTHER_NAMES, "__version__"])
 
-__version__ = "0.1.0"
 
-__all__ = [
-    "AutoencoderOutlierDetector",
-    "BaseAutoencoder",
-    "ConvAutoencoder",
-    "DenoisingAutoencoder",
-    "DeepAutoencoder",
-    "DenseAutoencoder",
-    "SequenceAutoencoder",
-    "SparseAutoencoder",
-    "SkaeFileError",
-    "VariationalAutoencoder",
-    "__version__",
-    "load",
-    "save",
-]
+def __getattr__(name):
+    import importlib
+
+    module = {e.name: e.module for e in FAMILY}.get(name) or _OTHER_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skae' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__})

@@ -1,5 +1,5 @@
 """``python -m skae tour``: the same as the ``skae`` console script."""
 
-from ._cli import main
+from .tour.cli import main
 
 raise SystemExit(main())

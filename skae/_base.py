@@ -5,132 +5,70 @@
 routing such as ``optimizer__learning_rate``, compiling, callbacks, warm
 start, history). A subclass only says how to build its encoder and decoder
 (:meth:`BaseAutoencoder._build_encoder_decoder`); validation, fitting,
-encoding, decoding and scoring live here.
+encoding, decoding, scoring and the pickle/skops state live here.
 """
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+import copyreg
+import inspect
+from abc import ABCMeta, abstractmethod
+from numbers import Integral
 
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _compat
 from ._builders import chain
+from ._compat import Interval, _check_sample_weight
+from ._inference import compiled_forward, map_batches
 from ._losses import per_sample_loss, resolve_loss, resolve_output_activation
+from ._params import TRAINING_CONSTRAINTS, check_keywords
+from ._seeding import seed_from_random_state, seeded
+from ._threads import limit_threads_from_environment
 
 _compat.install_sklearn_tags()
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-# Inference chunks are padded to a multiple of this many rows (see
-# BaseAutoencoder._map_batches); _inference_batch_size is a multiple of it.
-_ROW_BLOCK = 16
-
-# Shared parameter docs, appended to each estimator's own (numpydoc wants
-# every parameter listed on every class).
-KERAS_PARAMS_DOC = """\
-output_activation : str or callable, default="auto"
-        Activation of the decoder's last layer. "auto" gives "sigmoid" when
-        the loss is binary cross-entropy and "linear" otherwise.
-    loss : str, callable or keras.losses.Loss, default="auto"
-        Reconstruction loss. "auto" picks "binary_crossentropy" when all
-        training values lie in [0, 1] (pixel intensities, min-max scaled
-        data) and "mse" otherwise (e.g. standardized features). Any Keras
-        loss works; a class can take routed parameters (``loss__delta=2``).
-    optimizer : str, keras.optimizers.Optimizer or class, default="adam"
-        Keras optimizer. Routed parameters configure it, e.g.
-        ``optimizer__learning_rate=1e-3``.
-    metrics : list or None, default=None
-        Extra Keras metrics to record in ``history_`` during fit.
-    epochs : int, default=50
-        Passes over the training data per ``fit``.
-    batch_size : int or None, default=256
-        Samples per gradient update (Keras' default of 32 when None).
-    validation_split : float, default=0.0
-        Fraction of the training data held out to compute ``val_loss``
-        (for ``keras.callbacks.EarlyStopping``, for instance).
-    shuffle : bool, default=True
-        Shuffle the training data before each epoch.
-    callbacks : list of keras.callbacks.Callback or None, default=None
-        Keras callbacks for fit, e.g. ``keras.callbacks.TensorBoard``.
-    verbose : int, default=0
-        Keras' fit verbosity: 0 silent, 1 progress bar, 2 a line per epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialization and shuffling (and noise, where a model
-        has any). An int gives the same model on every fit; a RandomState
-        instance is drawn from, as in scikit-learn. The seeding is scoped to
-        the fit: the process' seeds are restored afterwards (so seeded fits
-        must not run in threads of one process at once; joblib's default
-        uses processes). Bitwise reproducibility holds on CPU; GPUs may need
-        TensorFlow's op determinism too.
-    warm_start : bool, default=False
-        When True, ``fit`` keeps training the current model instead of
-        building a new one (parameters that shape or compile the model take
-        effect at the next fit without warm start).
-    **kwargs : dict
-        Routed Keras parameters only, in scikeras' ``<prefix>__<name>``
-        form with prefix one of ``optimizer``, ``loss``, ``metrics``,
-        ``callbacks``, ``compile`` or ``fit``. Any other keyword is a
-        ``TypeError``."""
-
-KERAS_ATTRIBUTES_DOC = """\
-model_ : keras.Model
-        The end-to-end autoencoder, ``decoder_(encoder_(x))``.
-    encoder_ : keras.Model
-        Maps samples to codes; shares its weights with ``model_``.
-    decoder_ : keras.Model
-        Maps codes to reconstructions; shares its weights with ``model_``.
-    n_components_ : int
-        Width of the code (the number of output features of ``transform``).
-    loss_ : str, callable or keras.losses.Loss
-        The loss the model was compiled with (``loss`` with "auto" resolved).
-    output_activation_ : str or callable
-        The decoder's last activation (``output_activation`` resolved).
-    history_ : dict of str to list of float
-        Per-epoch Keras history (``loss``, ``val_loss``, metrics).
-    sample_shape_ : tuple of int
-        Shape of one training sample as given to fit, e.g. ``(784,)`` or
-        ``(28, 28)``; ``inverse_transform`` returns samples of this shape.
-    n_features_in_ : int
-        Number of features seen during fit (values per sample).
-    feature_names_in_ : ndarray of shape (n_features_in,)
-        Names of features seen during fit, when X has string column names."""
+# The state keys that carry the Keras model through pickle and skops: its
+# .keras archive (loaded back with safe_mode=True) and the states of its
+# SeedGenerators, which the .keras format leaves out (_compat defect 6).
+KERAS_MODEL_STATE = "_keras_model"
+SEED_STATES_STATE = "_keras_seed_states"
 
 
-class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWrapper):
+def set_init_params(estimator, args):
+    """The body of every ``__init__``: store each argument as it is.
+
+    ``args`` is the ``__init__``'s ``locals()``. Nothing is validated here
+    (scikit-learn validates in ``fit``); extra keywords are stored too, and
+    ``fit`` refuses the ones that are not routed Keras parameters.
+    """
+    args = dict(args)
+    del args["self"]
+    kwargs = args.pop("kwargs", {})
+    vars(estimator).update(args)
+    vars(estimator).update(kwargs)
+
+
+class BaseAutoencoder(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWrapper, metaclass=ABCMeta
+):
     """Base class for skae autoencoders. Not for direct use.
 
-    Subclasses implement :meth:`_build_encoder_decoder`.
+    Subclasses implement :meth:`_build_encoder_decoder` and an explicit
+    ``__init__`` whose body is ``set_init_params(self, locals())``.
     """
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "output_activation": [str, callable],
-        "loss": [str, callable, keras.losses.Loss],
-        "optimizer": [str, type, keras.optimizers.Optimizer],
-        "metrics": [list, tuple, dict, None],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "validation_split": [Interval(Real, 0, 1, closed="left")],
-        "shuffle": ["boolean", StrOptions({"batch"})],
-        "callbacks": [list, tuple, dict, keras.callbacks.Callback, None],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
-        "warm_start": ["boolean"],
+        **TRAINING_CONSTRAINTS,
     }
-
-    # Routed-parameter prefixes set_params accepts: the same as __init__.
-    _routing_prefixes = _compat.ROUTING_PREFIXES
 
     # scikeras' legacy tags (poor_score, multioutput) describe its
     # classifier/regressor, not a transformer.
@@ -144,48 +82,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
     # inverse_transform and score: bounds memory, independent of len(X).
     _inference_batch_size = 2048
 
-    def __init__(
-        self,
-        n_components,
-        *,
-        output_activation,
-        loss,
-        optimizer,
-        metrics,
-        epochs,
-        batch_size,
-        validation_split,
-        shuffle,
-        callbacks,
-        verbose,
-        random_state,
-        warm_start,
-        **kwargs,
-    ):
-        _compat.check_routed_kwargs(self, kwargs)
-        self.n_components = n_components
-        self.output_activation = output_activation
-        self.loss = loss
-        self.optimizer = optimizer
-        self.metrics = metrics
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_split = validation_split
-        self.shuffle = shuffle
-        self.callbacks = callbacks
-        self.verbose = verbose
-        self.random_state = random_state
-        self.warm_start = warm_start
-        vars(self).update(kwargs)
-
     # -- what a subclass provides ------------------------------------------
+    @abstractmethod
     def _build_encoder_decoder(self, n_features, output_activation):
         """Return ``(encoder, decoder)``, two uncompiled Keras models.
 
         Both take and give flat rows: the encoder ``(n_features,) -> code``,
         the decoder ``code -> (n_features,)``.
         """
-        raise NotImplementedError
 
     def _learn_data(self, X):
         """Learn what the graph needs from the validated training data.
@@ -205,6 +109,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # Estimators that take samples of several axes say so.
+        tags.input_tags.three_d_array = self._max_ndim >= 3
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -225,18 +131,87 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
             "and inverse_transform to decode."
         )
 
+    @classmethod
+    def _init_param_names(cls):
+        """The parameters of the explicit ``__init__`` signature."""
+        return frozenset(
+            name
+            for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name != "self" and p.kind is not p.VAR_KEYWORD
+        )
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator.
+
+        Like ``__init__``, stores every keyword as given, routed Keras
+        parameters (``optimizer__learning_rate=1e-3``) included; ``fit``
+        validates them.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        for key, value in params.items():
+            if key.startswith("_") or key.endswith("_"):
+                raise ValueError(
+                    f"Invalid parameter {key!r} for estimator {type(self).__name__}: "
+                    "names starting or ending with '_' are not parameters."
+                )
+            setattr(self, key, value)
+        return self
+
+    def _validate_params(self):
+        check_keywords(self, self._init_param_names())
+        super()._validate_params()
+
+    # -- pickle and skops: plain state, the model as .keras bytes ---------------
     def __getstate__(self):
+        """The estimator's state with its Keras model as ``.keras`` bytes.
+
+        Plain Python, NumPy arrays and bytes only, so pickle, ``copy`` and
+        skops all read it, and nothing relies on scikeras' global patch of
+        ``keras.Model.__reduce__``.
+        """
         state = dict(super().__getstate__())  # object's is __dict__ itself
-        # scikeras pickles each keras.Model on its own, which would give the
-        # encoder and decoder their own weight copies: keep only model_ and
-        # recover the other two from it. Callbacks may hold files/writers.
-        for key in ("encoder_", "decoder_", "_fit_callbacks", "_predict_callbacks"):
+        # The encoder and decoder are layers of model_; callbacks may hold
+        # files and writers and are rebuilt by every fit.
+        for key in ("model_", "encoder_", "decoder_", "_fit_callbacks", "_predict_callbacks"):
             state.pop(key, None)
+        if hasattr(self, "model_"):
+            state[KERAS_MODEL_STATE] = _compat.model_to_bytes(self.model_)
+            state[SEED_STATES_STATE] = _compat.seed_generator_states(self.model_)
         return state
 
+    # pickle and copy call __reduce_ex__, which carries the state. skops calls
+    # __reduce__ only to see whether the object is constructor-only, then
+    # reads __getstate__ itself: object's __reduce__ would serialize the
+    # Keras model a second time for nothing (measured: skops.io.dumps of a
+    # DenseAutoencoder 137 -> 32 ms).
+    def __reduce_ex__(self, protocol):
+        return copyreg.__newobj__, (type(self),), self.__getstate__()
+
+    def __reduce__(self):
+        return copyreg.__newobj__, (type(self),)
+
     def __setstate__(self, state):
+        """Restore :meth:`__getstate__`'s state, loading the model with
+        Keras' ``safe_mode=True`` (a ``Lambda`` layer is a ``ValueError``)."""
+        state = dict(state)
+        model_bytes = state.pop(KERAS_MODEL_STATE, None)
+        seed_states = state.pop(SEED_STATES_STATE, {})
+        if model_bytes is not None:
+            limit_threads_from_environment()
+            model = _compat.model_from_bytes(bytes(model_bytes))
+            _compat.set_seed_generator_states(model, seed_states)
+            state["model_"] = model
         super().__setstate__(state)
-        if "model_" in state:
+        if model_bytes is not None:
             self._attach_submodels()
 
     def _attach_submodels(self):
@@ -302,15 +277,16 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         return kwargs
 
     def _initialize(self, X, y=None):
-        self._seed = _compat.seed_from_random_state(self.random_state)
-        self._random_state = None  # scikeras must not seed: see _compat
+        limit_threads_from_environment()  # before TensorFlow's first op
+        self._seed = seed_from_random_state(self.random_state)
+        self._random_state = None  # scikeras must not seed: see skae._seeding
         X, _ = self._validate_data(X, reset=True)
         self.loss_ = resolve_loss(self.loss, X)
         self.output_activation_ = resolve_output_activation(
             self.output_activation, self.loss_
         )
         self._learn_data(X)
-        with _compat.seeded(self._seed):
+        with seeded(self._seed):
             self.model_ = self._build_keras_model()
         self._attach_submodels()
         # The code is the encoder's (first) output.
@@ -368,7 +344,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
     def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         # Replaces scikeras' _fit: no target/feature encoders, and seeding
-        # through _compat.seeded instead of scikeras' leaky context.
+        # through skae._seeding.seeded instead of scikeras' leaky context.
         warm = (warm_start or self.warm_start) and self.initialized_
         if warm:
             X, _ = self._validate_data(X, reset=False)
@@ -383,7 +359,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         # count), so partial_fit epochs do not all see the same shuffle.
         steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
         seed = None if self._seed is None else self._seed + steps
-        with _compat.seeded(seed):
+        with seeded(seed):
             self._fit_keras_model(
                 X,
                 X,
@@ -416,28 +392,8 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
     # -- inference ---------------------------------------------------------------
     def _map_batches(self, fn, X, out_dtype):
-        """Apply ``fn`` to fixed-size float32 chunks of X and stack the results.
-
-        ``fn`` calls the compiled forward step directly (never
-        ``Model.predict``): no per-call data adapter, deterministic, safe to
-        call from several threads, memory bounded by the chunk size.
-        """
-        floatx = keras.backend.floatx()
-        step = self._inference_batch_size
-        parts = []
-        for start in range(0, X.shape[0], step):
-            chunk = X[start : start + step].astype(floatx, copy=False)
-            n_rows = chunk.shape[0]
-            # Pad to whole blocks of rows: matrix kernels treat a ragged tail
-            # of rows differently (a float32 ulp apart), so without padding a
-            # row's code could depend on how many rows came with it.
-            padded = -(-n_rows // _ROW_BLOCK) * _ROW_BLOCK
-            if padded != n_rows:
-                pad = np.zeros((padded - n_rows, *chunk.shape[1:]), dtype=floatx)
-                chunk = np.concatenate([chunk, pad])
-            parts.append(np.asarray(fn(chunk))[:n_rows])
-        out = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        return out.astype(out_dtype, copy=False)
+        """``fn`` over chunks of X (see :func:`skae._inference.map_batches`)."""
+        return map_batches(fn, X, out_dtype, self._inference_batch_size)
 
     def transform(self, X):
         """Encode X.
@@ -458,7 +414,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
 
     def _encode_fn(self):
         """The chunk function of transform: float32 rows -> codes."""
-        return _compat.compiled_forward(self.encoder_)
+        return compiled_forward(self.encoder_)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -485,7 +441,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
                 "(n_components_) as input."
             )
         recon = self._map_batches(
-            _compat.compiled_forward(self.decoder_), codes, codes.dtype
+            compiled_forward(self.decoder_), codes, codes.dtype
         )
         return recon.reshape((recon.shape[0], *self.sample_shape_))
 
@@ -508,7 +464,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseWra
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
         loss = per_sample_loss(self.model_.loss)
-        predict = _compat.compiled_forward(self.model_)
+        predict = compiled_forward(self.model_)
         return -self._map_batches(lambda x: loss(x, predict(x)), X, np.float64)
 
     def score(self, X, y=None, sample_weight=None):

@@ -7,39 +7,78 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from . import _compat
-from ._base import (
-    KERAS_ATTRIBUTES_DOC,
-    KERAS_PARAMS_DOC,
-    BaseAutoencoder,
-    check_layer_sizes,
-)
+from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import chain, conv_decoder, conv_encoder
+from ._compat import Interval
+from ._inference import compiled_forward
 from ._layers import ClippedGaussianNoise
+from ._params import TRAINING_DOCS, fill_doc
 
-_IMAGE_PARAMS_DOC = """\
+
+def _image_params_doc(filters):
+    return f"""\
 image_shape : tuple of int or None, default=None
-        ``(height, width)`` or ``(height, width, channels)`` of the images
-        when X is a 2-D table of flattened images. None infers it: 3-D X
-        ``(n, h, w)`` and 4-D X ``(n, h, w, c)`` give it directly; a 2-D X
-        whose width is a perfect square ``s * s`` is read as ``s x s``
-        grey images (so ``load_digits``' 64 columns are 8x8 digits); any
-        other width ``w`` is read as a ``1 x w`` strip, so every table works.
-    filters : tuple of int
-        Filters of the encoder's Conv2D layers, each followed by a 2x2
-        max-pooling; the decoder mirrors them with 2x upsampling and crops
-        back to the image size, so no size needs to be a power of two."""
+    ``(height, width)`` or ``(height, width, channels)`` of the images
+    when X is a 2-D table of flattened images. None infers it: 3-D X
+    ``(n, h, w)`` and 4-D X ``(n, h, w, c)`` give it directly; a 2-D X
+    whose width is a perfect square ``s * s`` is read as ``s x s``
+    grey images (so ``load_digits``' 64 columns are 8x8 digits); any
+    other width ``w`` is read as a ``1 x w`` strip, so every table works.
+filters : tuple of int, default={filters!r}
+    Filters of the encoder's Conv2D layers, each followed by a 2x2
+    max-pooling; the decoder mirrors them with 2x upsampling and crops
+    back to the image size, so no size needs to be a power of two.
+kernel_size : int, default=3
+    Size of every convolution kernel.
+activation : str or callable, default="relu"
+    Activation of the hidden convolutions (and of the bottleneck)."""
+
 
 _IMAGE_ATTRIBUTES_DOC = """\
 image_shape_ : tuple of int
-        ``(height, width, channels)`` the model reads each sample as."""
+    ``(height, width, channels)`` the model reads each sample as."""
 
 
-class ConvAutoencoder(BaseAutoencoder):
-    __doc__ = f"""Convolutional autoencoder for images.
+class _BaseImageAutoencoder(BaseAutoencoder):
+    """Conv2D + MaxPooling encoder, Conv2D + UpSampling decoder over images.
+    Not for direct use."""
+
+    _max_ndim = 4
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "image_shape": [tuple, list, None],
+        "filters": [tuple, list],
+        "kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "activation": [str, callable],
+    }
+
+    def _learn_data(self, X):
+        self.image_shape_ = _resolve_image_shape(
+            self.image_shape, self.sample_shape_, X.shape[1]
+        )
+
+    def _build_encoder_decoder(self, n_features, output_activation):
+        layers = dict(
+            filters=check_layer_sizes(self.filters, "filters", allow_empty=False),
+            kernel_size=self.kernel_size,
+            activation=self.activation,
+            n_components=self.n_components,
+        )
+        encoder = conv_encoder(self.image_shape_, **layers)
+        decoder = conv_decoder(
+            self.image_shape_, output_activation=output_activation, **layers
+        )
+        return encoder, decoder
+
+
+@fill_doc(**TRAINING_DOCS, image_parameters=_image_params_doc((16, 8, 8)),
+          image_attributes=_IMAGE_ATTRIBUTES_DOC)
+class ConvAutoencoder(_BaseImageAutoencoder):
+    """Convolutional autoencoder for images.
 
     The tutorial's convolutional autoencoder: Conv2D + MaxPooling2D encoder,
     Conv2D + UpSampling2D decoder. On 28x28 MNIST the default code is the
@@ -53,17 +92,13 @@ class ConvAutoencoder(BaseAutoencoder):
     n_components : int or None, default=None
         None: the code is the encoder's flattened feature map. An int adds a
         Dense bottleneck of that size (so a grid can swap it for PCA).
-    {_IMAGE_PARAMS_DOC.replace("filters : tuple of int", "filters : tuple of int, default=(16, 8, 8)")}
-    kernel_size : int, default=3
-        Size of every convolution kernel.
-    activation : str or callable, default="relu"
-        Activation of the hidden convolutions (and of the bottleneck).
-    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=64")}
+    {{image_parameters}}
+    {{training_parameters}}
 
     Attributes
     ----------
-    {_IMAGE_ATTRIBUTES_DOC}
-    {KERAS_ATTRIBUTES_DOC}
+    {{image_attributes}}
+    {{training_attributes}}
 
     See Also
     --------
@@ -84,17 +119,6 @@ class ConvAutoencoder(BaseAutoencoder):
     (1797, 8, 8)
     """
 
-    _max_ndim = 4
-
-    _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "image_shape": [tuple, list, None],
-        "filters": [tuple, list],
-        "kernel_size": [Interval(Integral, 1, None, closed="left")],
-        "activation": [str, callable],
-    }
-
     def __init__(
         self,
         n_components=None,
@@ -103,70 +127,19 @@ class ConvAutoencoder(BaseAutoencoder):
         filters=(16, 8, 8),
         kernel_size=3,
         activation="relu",
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=64,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=64, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-        self.image_shape = image_shape
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.activation = activation
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
-
-    def _learn_data(self, X):
-        self.image_shape_ = _resolve_image_shape(
-            self.image_shape, self.sample_shape_, X.shape[1]
-        )
-
-    def _filters(self):
-        return check_layer_sizes(self.filters, "filters", allow_empty=False)
-
-    def _build_encoder_decoder(self, n_features, output_activation):
-        layers = dict(
-            filters=self._filters(),
-            kernel_size=self.kernel_size,
-            activation=self.activation,
-            n_components=self.n_components,
-        )
-        encoder = conv_encoder(self.image_shape_, **layers)
-        decoder = conv_decoder(
-            self.image_shape_, output_activation=output_activation, **layers
-        )
-        return encoder, decoder
+        set_init_params(self, locals())
 
 
-class DenoisingAutoencoder(ConvAutoencoder):
-    __doc__ = f"""Convolutional autoencoder trained to map noisy images to clean ones.
+@fill_doc(**TRAINING_DOCS, image_parameters=_image_params_doc((32, 32)),
+          image_attributes=_IMAGE_ATTRIBUTES_DOC)
+class DenoisingAutoencoder(_BaseImageAutoencoder):
+    """Convolutional autoencoder trained to map noisy images to clean ones.
 
     The tutorial's denoiser (Conv 32-32 encoder and decoder). During fit each
     batch is corrupted with fresh Gaussian noise, ``x + noise_factor *
@@ -182,19 +155,15 @@ class DenoisingAutoencoder(ConvAutoencoder):
         MNIST). An int adds a Dense bottleneck of that size.
     noise_factor : float, default=0.5
         Standard deviation of the training noise.
-    {_IMAGE_PARAMS_DOC.replace("filters : tuple of int", "filters : tuple of int, default=(32, 32)")}
-    kernel_size : int, default=3
-        Size of every convolution kernel.
-    activation : str or callable, default="relu"
-        Activation of the hidden convolutions (and of the bottleneck).
-    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=128")}
+    {{image_parameters}}
+    {{training_parameters}}
 
     Attributes
     ----------
     data_range_ : tuple of float
         ``(min, max)`` of the training data; the noise is clipped to it.
-    {_IMAGE_ATTRIBUTES_DOC}
-    {KERAS_ATTRIBUTES_DOC}
+    {{image_attributes}}
+    {{training_attributes}}
 
     See Also
     --------
@@ -213,7 +182,7 @@ class DenoisingAutoencoder(ConvAutoencoder):
     """
 
     _parameter_constraints: dict = {
-        **ConvAutoencoder._parameter_constraints,
+        **_BaseImageAutoencoder._parameter_constraints,
         "noise_factor": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -226,41 +195,13 @@ class DenoisingAutoencoder(ConvAutoencoder):
         filters=(32, 32),
         kernel_size=3,
         activation="relu",
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=128,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=128, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            image_shape=image_shape,
-            filters=filters,
-            kernel_size=kernel_size,
-            activation=activation,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-        self.noise_factor = noise_factor
+        set_init_params(self, locals())
 
     def _learn_data(self, X):
         super()._learn_data(X)
@@ -288,7 +229,7 @@ class DenoisingAutoencoder(ConvAutoencoder):
         check_is_fitted(self)
         shape = np.shape(X)
         X = self._check_X(X, reset=False)
-        clean = self._map_batches(_compat.compiled_forward(self.model_), X, X.dtype)
+        clean = self._map_batches(compiled_forward(self.model_), X, X.dtype)
         return clean.reshape(shape) if len(shape) > 2 else clean
 
     def corrupt(self, X, random_state=None):

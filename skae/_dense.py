@@ -1,22 +1,58 @@
-"""The fully connected autoencoders: simple, sparse and deep."""
+"""The fully connected autoencoders: simple, sparse and deep.
+
+Three siblings over one abstract base: they differ only in the hidden
+layers (:meth:`_BaseDenseAutoencoder._hidden_sizes`) and the code's L1
+penalty (:meth:`_BaseDenseAutoencoder._activity_l1`).
+"""
 
 from __future__ import annotations
 
 from numbers import Real
 
-from sklearn.utils._param_validation import Interval
-
-from ._base import (
-    KERAS_ATTRIBUTES_DOC,
-    KERAS_PARAMS_DOC,
-    BaseAutoencoder,
-    check_layer_sizes,
-)
+from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import dense_decoder, dense_encoder
+from ._compat import Interval
+from ._params import TRAINING_DOCS, fill_doc
 
 
-class DenseAutoencoder(BaseAutoencoder):
-    __doc__ = f"""Autoencoder with one Dense code layer and one Dense output layer.
+class _BaseDenseAutoencoder(BaseAutoencoder):
+    """Dense encoder and mirrored dense decoder. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        **BaseAutoencoder._parameter_constraints,
+        "activation": [str, callable],
+    }
+
+    def _hidden_sizes(self):
+        """Widths of the encoder's hidden layers; the decoder mirrors them."""
+        return ()
+
+    def _activity_l1(self):
+        """Strength of the L1 activity penalty on the code."""
+        return 0.0
+
+    def _build_encoder_decoder(self, n_features, output_activation):
+        hidden = self._hidden_sizes()
+        encoder = dense_encoder(
+            n_features,
+            self.n_components,
+            hidden_layer_sizes=hidden,
+            activation=self.activation,
+            activity_l1=self._activity_l1(),
+        )
+        decoder = dense_decoder(
+            self.n_components,
+            n_features,
+            hidden_layer_sizes=hidden[::-1],
+            activation=self.activation,
+            output_activation=output_activation,
+        )
+        return encoder, decoder
+
+
+@fill_doc(**TRAINING_DOCS)
+class DenseAutoencoder(_BaseDenseAutoencoder):
+    """Autoencoder with one Dense code layer and one Dense output layer.
 
     The "simplest possible autoencoder" of *Building Autoencoders in Keras*:
     ``n_features -> n_components (ReLU) -> n_features``. Like
@@ -31,11 +67,11 @@ class DenseAutoencoder(BaseAutoencoder):
         that one grid can swap PCA for an autoencoder.
     activation : str or callable, default="relu"
         Activation of the code layer.
-    {KERAS_PARAMS_DOC}
+    {{training_parameters}}
 
     Attributes
     ----------
-    {KERAS_ATTRIBUTES_DOC}
+    {{training_attributes}}
 
     See Also
     --------
@@ -58,76 +94,24 @@ class DenseAutoencoder(BaseAutoencoder):
     'binary_crossentropy'
     """
 
-    _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
-        "activation": [str, callable],
-    }
-
     def __init__(
         self,
         n_components=32,
         *,
         activation="relu",
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=256,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=256, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-        self.activation = activation
-
-    # The three dense variants differ only in what these two hooks return.
-    def _hidden_sizes(self):
-        return ()
-
-    def _activity_l1(self):
-        return 0.0
-
-    def _build_encoder_decoder(self, n_features, output_activation):
-        hidden = self._hidden_sizes()
-        encoder = dense_encoder(
-            n_features,
-            self.n_components,
-            hidden_layer_sizes=hidden,
-            activation=self.activation,
-            activity_l1=self._activity_l1(),
-        )
-        decoder = dense_decoder(
-            self.n_components,
-            n_features,
-            hidden_layer_sizes=hidden[::-1],
-            activation=self.activation,
-            output_activation=output_activation,
-        )
-        return encoder, decoder
+        set_init_params(self, locals())
 
 
-class SparseAutoencoder(DenseAutoencoder):
-    __doc__ = f"""Dense autoencoder with an L1 activity penalty on the code.
+
+@fill_doc(**TRAINING_DOCS)
+class SparseAutoencoder(_BaseDenseAutoencoder):
+    """Dense autoencoder with an L1 activity penalty on the code.
 
     The tutorial's "sparsity constraint on the encoded representations": the
     penalty ``activity_l1 * sum(|code|)`` (per sample, as Keras 3 averages
@@ -142,11 +126,11 @@ class SparseAutoencoder(DenseAutoencoder):
         ``activity_l1(10e-5)``). 0 gives a :class:`DenseAutoencoder`.
     activation : str or callable, default="relu"
         Activation of the code layer.
-    {KERAS_PARAMS_DOC}
+    {{training_parameters}}
 
     Attributes
     ----------
-    {KERAS_ATTRIBUTES_DOC}
+    {{training_attributes}}
 
     See Also
     --------
@@ -163,7 +147,7 @@ class SparseAutoencoder(DenseAutoencoder):
     """
 
     _parameter_constraints: dict = {
-        **DenseAutoencoder._parameter_constraints,
+        **_BaseDenseAutoencoder._parameter_constraints,
         "activity_l1": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -173,45 +157,21 @@ class SparseAutoencoder(DenseAutoencoder):
         *,
         activity_l1=1e-4,
         activation="relu",
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=256,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=256, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            activation=activation,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-        self.activity_l1 = activity_l1
+        set_init_params(self, locals())
 
     def _activity_l1(self):
         return float(self.activity_l1)
 
 
-class DeepAutoencoder(DenseAutoencoder):
-    __doc__ = f"""Autoencoder with a mirrored stack of Dense layers.
+@fill_doc(**TRAINING_DOCS)
+class DeepAutoencoder(_BaseDenseAutoencoder):
+    """Autoencoder with a mirrored stack of Dense layers.
 
     The tutorial's deep autoencoder, 784-128-64-32-64-128-784 on MNIST with
     the defaults: ``hidden_layer_sizes`` on the way in, the code, then the
@@ -226,11 +186,11 @@ class DeepAutoencoder(DenseAutoencoder):
         Size of the code (the tutorial's ``encoding_dim``).
     activation : str or callable, default="relu"
         Activation of the hidden and code layers.
-    {KERAS_PARAMS_DOC}
+    {{training_parameters}}
 
     Attributes
     ----------
-    {KERAS_ATTRIBUTES_DOC}
+    {{training_attributes}}
 
     See Also
     --------
@@ -249,7 +209,7 @@ class DeepAutoencoder(DenseAutoencoder):
     """
 
     _parameter_constraints: dict = {
-        **DenseAutoencoder._parameter_constraints,
+        **_BaseDenseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
     }
 
@@ -259,38 +219,13 @@ class DeepAutoencoder(DenseAutoencoder):
         n_components=32,
         *,
         activation="relu",
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=256,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=256, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            activation=activation,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-        self.hidden_layer_sizes = hidden_layer_sizes
+        set_init_params(self, locals())
 
     def _hidden_sizes(self):
         return check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.stats import _weighted_percentile
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, OutlierMixin, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from . import _compat
+from ._compat import HasMethods, Interval, StrOptions, _fit_context, _weighted_percentile
 from ._dense import DenseAutoencoder
 
 # contamination="auto": Tukey's fence. A training sample is an outlier when

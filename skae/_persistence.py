@@ -8,8 +8,12 @@ A skae file is a zip archive holding
 * one Keras model per fitted autoencoder, in Keras' ``.keras`` format
   (``model.keras``, then ``model-1.keras``, ... for nested estimators).
 
+Both directions go through the estimators' own state protocol
+(``__getstate__``/``__setstate__``, the one pickle and skops use), which
+carries each Keras model as the bytes of its ``.keras`` archive.
+
 Loading never runs code from the file: the class is looked up by name among
-skae's own estimators (:data:`_ESTIMATORS`), arrays are raw bytes with a
+skae's own estimators (``skae._registry.FAMILY``), arrays are raw bytes with a
 declared dtype and shape, Keras objects (optimizer instances, losses) go
 through ``keras.saving.deserialize_keras_object`` and the models through
 ``keras.saving.load_model``, both with ``safe_mode=True`` (which refuses
@@ -36,18 +40,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _compat
+from ._base import KERAS_MODEL_STATE, SEED_STATES_STATE
+from ._registry import estimator_classes
+from ._version import __version__
 
 __all__ = ["SkaeFileError", "load", "save"]
 
 FORMAT_NAME = "skae"
 FORMAT_VERSION = 1
 MANIFEST = "skae.json"
-
-# Attributes rebuilt on load rather than stored: the encoder and decoder are
-# layers of model_ (see BaseAutoencoder._attach_submodels); the callbacks
-# lists are set up again by every fit.
-_MODEL_ATTRIBUTES = ("model_", "encoder_", "decoder_")
-_TRANSIENT_ATTRIBUTES = ("_fit_callbacks", "_predict_callbacks")
 
 # NumPy dtype kinds an array may have in a file: bool, ints, floats, str.
 _ARRAY_KINDS = frozenset("biufU")
@@ -56,27 +57,6 @@ _ARRAY_KINDS = frozenset("biufU")
 class SkaeFileError(ValueError):
     """A file that :func:`skae.load` refuses: not a skae file, corrupted,
     truncated, from a newer format version, or holding code."""
-
-
-def _estimator_classes():
-    """skae's loadable classes by name: the only classes a file can name."""
-    from ._conv import ConvAutoencoder, DenoisingAutoencoder
-    from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
-    from ._outlier import AutoencoderOutlierDetector
-    from ._sequence import SequenceAutoencoder
-    from ._variational import VariationalAutoencoder
-
-    classes = (
-        ConvAutoencoder,
-        DenoisingAutoencoder,
-        DeepAutoencoder,
-        DenseAutoencoder,
-        SparseAutoencoder,
-        SequenceAutoencoder,
-        VariationalAutoencoder,
-        AutoencoderOutlierDetector,
-    )
-    return {cls.__name__: cls for cls in classes}
 
 
 # -- save ---------------------------------------------------------------------
@@ -136,7 +116,7 @@ def save(estimator, path):
     >>> bool(np.array_equal(loaded.transform(X), ae.transform(X)))
     True
     """
-    classes = _estimator_classes()
+    classes = estimator_classes()
     if classes.get(type(estimator).__name__) is not type(estimator):
         raise TypeError(
             f"skae.save saves skae estimators ({', '.join(sorted(classes))}), "
@@ -148,7 +128,7 @@ def save(estimator, path):
     manifest = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "skae_version": _skae_version(),
+        "skae_version": __version__,
         "keras_version": keras.__version__,
         "backend": keras.backend.backend(),
         "estimator": root,
@@ -158,11 +138,8 @@ def save(estimator, path):
     try:
         with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(MANIFEST, json.dumps(manifest, indent=1))
-            with tempfile.TemporaryDirectory() as tmpdir:
-                for name, model in models:
-                    model_path = os.path.join(tmpdir, name)
-                    model.save(model_path)
-                    archive.write(model_path, name)
+            for name, model_bytes in models:
+                archive.writestr(name, model_bytes)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -171,18 +148,12 @@ def save(estimator, path):
     return path
 
 
-def _skae_version():
-    from . import __version__
-
-    return __version__
-
-
 def _encode_estimator(estimator, models, where):
-    """An estimator (fitted or not) as a JSON object; its Keras models are
-    appended to ``models`` as ``(file name, model)``."""
-    classes = _estimator_classes()
+    """An estimator (fitted or not) as a JSON object: its parameters, and
+    its fitted state from ``__getstate__``; the ``.keras`` bytes of its
+    model are appended to ``models`` as ``(file name, bytes)``."""
     name = type(estimator).__name__
-    if classes.get(name) is not type(estimator):
+    if estimator_classes().get(name) is not type(estimator):
         raise ValueError(
             f"{where} is a {name}: skae.save stores skae estimators only."
         )
@@ -194,20 +165,21 @@ def _encode_estimator(estimator, models, where):
     }
     if not estimator.__sklearn_is_fitted__():
         return out
-    state = vars(estimator)
-    attributes = {}
-    for key, value in state.items():
-        if key in params or key in _MODEL_ATTRIBUTES or key in _TRANSIENT_ATTRIBUTES:
-            continue
-        attributes[key] = _encode(value, models, f"{where} attribute {key!r}")
-    out["attributes"] = attributes
-    if "model_" in state:
+    state = estimator.__getstate__()
+    state.pop("_sklearn_version", None)  # the manifest has its own versions
+    model_bytes = state.pop(KERAS_MODEL_STATE, None)
+    seed_states = state.pop(SEED_STATES_STATE, {})
+    out["attributes"] = {
+        key: _encode(value, models, f"{where} attribute {key!r}")
+        for key, value in state.items()
+        if key not in params
+    }
+    if model_bytes is not None:
         file_name = "model.keras" if not models else f"model-{len(models)}.keras"
-        models.append((file_name, state["model_"]))
+        models.append((file_name, model_bytes))
         out["model"] = file_name
         out["seed_generator_states"] = {
-            key: _encode_array(value, where)
-            for key, value in _compat.seed_generator_states(state["model_"]).items()
+            key: _encode_array(value, where) for key, value in seed_states.items()
         }
     return out
 
@@ -381,10 +353,7 @@ def load(path):
                     "manifest (was it written by skae.save?)."
                 )
             manifest = _read_manifest(archive, path)
-            with tempfile.TemporaryDirectory() as tmpdir:
-                return _decode_estimator(
-                    manifest["estimator"], _ModelReader(archive, names, tmpdir, path)
-                )
+            return _decode_estimator(manifest["estimator"], _ModelReader(archive, names, path))
     except SkaeFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
@@ -407,7 +376,7 @@ def _read_manifest(archive, path):
     if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
         raise SkaeFileError(
             f"{path} has skae file format version {version!r}; this skae "
-            f"({_skae_version()}) reads versions 1 to {FORMAT_VERSION}. It was "
+            f"({__version__}) reads versions 1 to {FORMAT_VERSION}. It was "
             f"written by skae {manifest.get('skae_version', '?')}: upgrade skae "
             "to load it."
         )
@@ -415,20 +384,22 @@ def _read_manifest(archive, path):
 
 
 class _ModelReader:
-    """Loads the ``.keras`` members of an open archive, in safe mode."""
+    """Reads the ``.keras`` members of an open archive, as bytes; the
+    estimator's ``__setstate__`` loads them (in safe mode) and
+    :meth:`restore` turns what that refuses into a :class:`SkaeFileError`."""
 
-    def __init__(self, archive, names, tmpdir, path):
-        self.archive, self.names, self.tmpdir, self.path = archive, names, tmpdir, path
+    def __init__(self, archive, names, path):
+        self.archive, self.names, self.path = archive, names, path
 
     def __call__(self, name):
         if not isinstance(name, str) or name not in self.names or not name.endswith(".keras"):
             raise SkaeFileError(f"{self.path} is corrupted: model {name!r} is missing.")
-        target = os.path.join(self.tmpdir, f"{len(os.listdir(self.tmpdir))}.keras")
-        with open(target, "wb") as f:
-            f.write(self.archive.read(name))
+        return self.archive.read(name)
+
+    def restore(self, estimator, state, name):
         try:
-            return keras.saving.load_model(target, safe_mode=True)
-        except ValueError as exc:
+            estimator.__setstate__(state)
+        except Exception as exc:
             if "safe_mode" in str(exc) or "Lambda" in str(exc):
                 raise SkaeFileError(
                     f"{self.path} holds a Keras model that would run code when "
@@ -436,15 +407,13 @@ class _ModelReader:
                     "it. Only load such a model with keras.saving.load_model("
                     "..., safe_mode=False) if you trust its author."
                 ) from exc
-            raise SkaeFileError(f"{self.path}: its model {name!r} cannot be loaded ({exc}).") from exc
-        except Exception as exc:
             raise SkaeFileError(
                 f"{self.path}: its model {name!r} is corrupted ({type(exc).__name__}: {exc})."
             ) from exc
 
 
 def _decode_estimator(obj, read_model):
-    classes = _estimator_classes()
+    classes = estimator_classes()
     name = obj["class"]
     if name not in classes:
         raise SkaeFileError(
@@ -453,19 +422,20 @@ def _decode_estimator(obj, read_model):
         )
     params = {k: _decode(v, read_model) for k, v in obj["params"].items()}
     estimator = classes[name](**params)
-    if "attributes" in obj:
-        attributes = {k: _decode(v, read_model) for k, v in obj["attributes"].items()}
-        for key in attributes:
-            if not key.isidentifier() or key.startswith("__") or key in params:
-                raise ValueError(f"{key!r} is not a fitted attribute")
-        vars(estimator).update(attributes)
-        if "model" in obj:
-            estimator.model_ = read_model(obj["model"])
-            _compat.set_seed_generator_states(
-                estimator.model_,
-                {k: _decode_array(v) for k, v in obj["seed_generator_states"].items()},
-            )
-            estimator._attach_submodels()
+    if "attributes" not in obj:
+        return estimator
+    state = {k: _decode(v, read_model) for k, v in obj["attributes"].items()}
+    for key in state:
+        if not key.isidentifier() or key.startswith("__") or key in params:
+            raise ValueError(f"{key!r} is not a fitted attribute")
+    if "model" not in obj:
+        estimator.__setstate__(state)
+        return estimator
+    state[KERAS_MODEL_STATE] = read_model(obj["model"])
+    state[SEED_STATES_STATE] = {
+        k: _decode_array(v) for k, v in obj["seed_generator_states"].items()
+    }
+    read_model.restore(estimator, state, obj["model"])
     return estimator
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from ._base import KERAS_ATTRIBUTES_DOC, KERAS_PARAMS_DOC, BaseAutoencoder
+from ._base import BaseAutoencoder, set_init_params
 from ._builders import lstm_decoder, lstm_encoder
+from ._params import TRAINING_DOCS, fill_doc
 
 
+@fill_doc(**TRAINING_DOCS)
 class SequenceAutoencoder(BaseAutoencoder):
-    __doc__ = f"""LSTM sequence-to-sequence autoencoder.
+    """LSTM sequence-to-sequence autoencoder.
 
     The tutorial's sequence autoencoder: an LSTM reads each sequence into a
     single vector of ``n_components`` numbers (the code), ``RepeatVector``
@@ -24,13 +26,13 @@ class SequenceAutoencoder(BaseAutoencoder):
     ----------
     n_components : int, default=32
         Size of the code: the encoder LSTM's units (and the decoder's).
-    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=128")}
+    {{training_parameters}}
 
     Attributes
     ----------
     sequence_shape_ : tuple of int
         ``(timesteps, n_features)`` the model reads each sample as.
-    {KERAS_ATTRIBUTES_DOC}
+    {{training_attributes}}
 
     Examples
     --------
@@ -51,41 +53,13 @@ class SequenceAutoencoder(BaseAutoencoder):
         self,
         n_components=32,
         *,
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=128,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=128, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
+        set_init_params(self, locals())
 
     def _learn_data(self, X):
         sample = self.sample_shape_

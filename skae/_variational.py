@@ -7,19 +7,15 @@ from numbers import Integral, Real
 import keras
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from . import _compat
-from ._base import (
-    KERAS_ATTRIBUTES_DOC,
-    KERAS_PARAMS_DOC,
-    BaseAutoencoder,
-    check_layer_sizes,
-)
+from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import dense_decoder, gaussian_encoder, variational_chain
 from ._layers import VariationalSampling, kl_divergence
+from ._compat import Interval
+from ._inference import compiled_forward
 from ._losses import SummedOverFeatures, per_sample_loss
+from ._params import TRAINING_DOCS, fill_doc, training_attributes_doc
 
 # Monte Carlo draws of eps per sample when scoring. The same draws serve every
 # row, so a row's score depends on that row alone (order and subset
@@ -27,8 +23,10 @@ from ._losses import SummedOverFeatures, per_sample_loss
 _N_SCORE_DRAWS = 16
 
 
+@fill_doc(**{**TRAINING_DOCS,
+             "training_attributes": training_attributes_doc("``[z_mean, z_log_var]``")})
 class VariationalAutoencoder(BaseAutoencoder):
-    __doc__ = f"""Variational autoencoder (VAE): a generative model of X.
+    """Variational autoencoder (VAE): a generative model of X.
 
     The encoder maps x to the mean and log-variance of a Gaussian q(z | x)
     over ``n_components`` latent dimensions; during training z is sampled
@@ -61,11 +59,11 @@ class VariationalAutoencoder(BaseAutoencoder):
     beta : float, default=1.0
         Weight of the KL term during training (beta-VAE); ``score`` is
         always the ELBO itself (beta = 1).
-    {KERAS_PARAMS_DOC.replace("batch_size : int or None, default=256", "batch_size : int or None, default=128")}
+    {{training_parameters}}
 
     Attributes
     ----------
-    {KERAS_ATTRIBUTES_DOC.replace("Maps samples to codes;", "Maps samples to ``[z_mean, z_log_var]``;")}
+    {{training_attributes}}
 
     Examples
     --------
@@ -99,39 +97,13 @@ class VariationalAutoencoder(BaseAutoencoder):
         hidden_layer_sizes=(256,),
         activation="relu",
         beta=1.0,
-        output_activation="auto",
-        loss="auto",
-        optimizer="adam",
-        metrics=None,
-        epochs=50,
-        batch_size=128,
-        validation_split=0.0,
-        shuffle=True,
-        callbacks=None,
-        verbose=0,
-        random_state=None,
-        warm_start=False,
+        # the training parameters: skae._params.TRAINING_PARAMS
+        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
+        epochs=50, batch_size=128, validation_split=0.0, shuffle=True,
+        callbacks=None, verbose=0, random_state=None, warm_start=False,
         **kwargs,
     ):
-        super().__init__(
-            n_components=n_components,
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            metrics=metrics,
-            epochs=epochs,
-            batch_size=batch_size,
-            validation_split=validation_split,
-            shuffle=shuffle,
-            callbacks=callbacks,
-            verbose=verbose,
-            random_state=random_state,
-            warm_start=warm_start,
-            **kwargs,
-        )
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.beta = beta
+        set_init_params(self, locals())
 
     # -- graph -----------------------------------------------------------------
     def _build_encoder_decoder(self, n_features, output_activation):
@@ -159,7 +131,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         return kwargs
 
     def _encode_fn(self):
-        encode = _compat.compiled_forward(self.encoder_)
+        encode = compiled_forward(self.encoder_)
         return lambda x: encode(x)[0]  # z_mean
 
     # -- generative API ----------------------------------------------------------
@@ -183,8 +155,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        encode = _compat.compiled_forward(self.encoder_)
-        decode = _compat.compiled_forward(self.decoder_)
+        encode = compiled_forward(self.encoder_)
+        decode = compiled_forward(self.decoder_)
         reconstruction_nll = per_sample_loss(self.model_.loss)
         eps = np.random.default_rng(0).standard_normal(
             (_N_SCORE_DRAWS, self.n_components_), dtype=np.float32
@@ -221,6 +193,6 @@ class VariationalAutoencoder(BaseAutoencoder):
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         z = check_random_state(random_state).standard_normal((n_samples, self.n_components_))
         X = self._map_batches(
-            _compat.compiled_forward(self.decoder_), z, np.dtype(keras.backend.floatx())
+            compiled_forward(self.decoder_), z, np.dtype(keras.backend.floatx())
         )
         return X.reshape((n_samples, *self.sample_shape_))

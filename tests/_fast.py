@@ -1,4 +1,8 @@
-"""Small, fast configurations of the seven autoencoders, shared by the tests.
+"""Small, fast configurations of every registered autoencoder, for the tests.
+
+The family comes from the registry (``skae._registry.FAMILY``); this module
+only says how to make each one small. A new autoencoder without an entry
+here fails ``test_every_registered_autoencoder_has_a_fast_configuration``.
 
 Each test module picks its code size and hidden width: scikit-learn's checks
 (tests/test_common.py) use 3 and 8; the backend and persistence round trips
@@ -6,29 +10,30 @@ Each test module picks its code size and hidden width: scikit-learn's checks
 apart between a subset of rows and the full set).
 """
 
-from skae import (
-    ConvAutoencoder,
-    DeepAutoencoder,
-    DenoisingAutoencoder,
-    DenseAutoencoder,
-    SequenceAutoencoder,
-    SparseAutoencoder,
-    VariationalAutoencoder,
-)
+from skae._registry import estimator_classes
+
+
+def _shapes(n_components, hidden):
+    """Constructor arguments that make each autoencoder small, by name."""
+    return {
+        "DenseAutoencoder": dict(n_components=n_components),
+        "SparseAutoencoder": dict(n_components=n_components),
+        "DeepAutoencoder": dict(hidden_layer_sizes=(hidden,), n_components=n_components),
+        # Tables of any width are read as 1 x w image strips; the code is the
+        # flattened feature map.
+        "ConvAutoencoder": dict(filters=(4, 2)),
+        "DenoisingAutoencoder": dict(filters=(4,), n_components=n_components),
+        # 2-D tables are read as univariate sequences.
+        "SequenceAutoencoder": dict(n_components=n_components),
+        # A 2-D latent space, the tutorial's.
+        "VariationalAutoencoder": dict(hidden_layer_sizes=(hidden,)),
+    }
 
 
 def fast_autoencoders(n_components, hidden, **params):
-    """One small instance of each autoencoder; ``params`` go to every one."""
+    """One small instance of each registered autoencoder; ``params`` go to every one."""
+    shapes = _shapes(n_components, hidden)
     return [
-        DenseAutoencoder(n_components=n_components, **params),
-        SparseAutoencoder(n_components=n_components, **params),
-        DeepAutoencoder(hidden_layer_sizes=(hidden,), n_components=n_components, **params),
-        # Tables of any width are read as 1 x w image strips; the code is the
-        # flattened feature map.
-        ConvAutoencoder(filters=(4, 2), **params),
-        DenoisingAutoencoder(filters=(4,), n_components=n_components, **params),
-        # 2-D tables are read as univariate sequences.
-        SequenceAutoencoder(n_components=n_components, **params),
-        # A 2-D latent space, the tutorial's.
-        VariationalAutoencoder(hidden_layer_sizes=(hidden,), **params),
+        cls(**shapes[name], **params)
+        for name, cls in estimator_classes("autoencoder").items()
     ]

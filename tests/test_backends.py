@@ -20,6 +20,7 @@ from sklearn.base import clone
 import skae
 from skae import (
     ConvAutoencoder,
+    DenoisingAutoencoder,
     DenseAutoencoder,
     SequenceAutoencoder,
 )
@@ -40,7 +41,7 @@ def images(digits):
 
 
 def _data(estimator, images):
-    if isinstance(estimator, (ConvAutoencoder, SequenceAutoencoder)):
+    if isinstance(estimator, (ConvAutoencoder, DenoisingAutoencoder, SequenceAutoencoder)):
         return images
     return images.reshape(len(images), -1)
 

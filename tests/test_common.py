@@ -7,13 +7,7 @@ every expected failure carries its reason.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import (
-    AutoencoderOutlierDetector,
-    ConvAutoencoder,
-    DenseAutoencoder,
-    SequenceAutoencoder,
-    VariationalAutoencoder,
-)
+from skae import AutoencoderOutlierDetector, DenseAutoencoder, VariationalAutoencoder
 
 from _fast import fast_autoencoders
 
@@ -32,17 +26,6 @@ ESTIMATORS = [
     ),
 ]
 
-# Why a check cannot pass. The signature's **kwargs takes routed Keras
-# parameters only (``optimizer__learning_rate=...``, scikeras' syntax). The
-# check passes a keyword literally named "kwargs", which skae refuses with the
-# TypeError Python gives any unknown keyword (scikeras accepted it, and
-# ``epoch=5``, silently).
-EXPECTED_FAILURES = {
-    "check_do_not_raise_errors_in_init_or_set_params": (
-        "**kwargs takes routed Keras parameters only; an unknown keyword such "
-        "as the check's 'kwargs' is a TypeError, as in Python"
-    ),
-}
 # With weights rescaled to mean 1 and one full batch, weighted and repeated
 # fits agree to float32 rounding: measured max |diff| 3e-8 (Dense) and 6e-8
 # (Deep) on codes of ~0.5, i.e. one float32 ulp; the check's rtol=1e-7 is
@@ -74,20 +57,16 @@ _STOCHASTIC_WEIGHTS = {
 # OMP_NUM_THREADS=1 (measured: Conv 2 of 240 codes, |diff| 7.5e-9 on 0.027,
 # relative 1.4e-7). With TensorFlow's default pools they agree exactly, so
 # these expected failures are not strict.
-_ULP_APART = (DenseAutoencoder, ConvAutoencoder, SequenceAutoencoder)
 
 
 def expected_failures(estimator):
     if isinstance(estimator, AutoencoderOutlierDetector):
-        # No **kwargs in its signature, and its decision_function passes the
-        # weight check (the threshold is a weighted quantile): nothing fails.
+        # Its decision_function passes the weight check (the threshold is a
+        # weighted quantile): nothing fails.
         return {}
-    failures = dict(EXPECTED_FAILURES)
-    if isinstance(estimator, _ULP_APART):  # Dense: Sparse, Deep too
-        failures.update(_FLOAT32_WEIGHTS)
     if isinstance(estimator, VariationalAutoencoder):
-        failures.update(_STOCHASTIC_WEIGHTS)
-    return failures
+        return dict(_STOCHASTIC_WEIGHTS)
+    return dict(_FLOAT32_WEIGHTS)
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)

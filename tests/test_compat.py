@@ -1,4 +1,4 @@
-"""One test per scikeras 0.13 defect fixed in ``skae._compat``.
+"""One test per scikeras 0.13 and Keras defect that ``skae._compat`` shims.
 
 Each test fails if its fix stops working (a scikeras or Keras upgrade, or a
 change in skae that bypasses the fix).
@@ -14,7 +14,7 @@ from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import check_estimator_tags_renamed
 
 from skae import DenseAutoencoder
-from skae._compat import seed_from_random_state
+from skae._seeding import seed_from_random_state
 
 FAST = dict(n_components=3, epochs=2, batch_size=32)
 
@@ -79,14 +79,7 @@ def test_seeded_fit_leaves_op_determinism_off(X):
     noisy(X.astype("float32"), training=True)
 
 
-# -- defect 4: misspelled keywords were accepted -------------------------------
-@pytest.mark.parametrize("kwargs", [{"epoch": 5}, {"optimzer__learning_rate": 0.1}])
-def test_unknown_keyword_is_a_type_error(kwargs):
-    name = next(iter(kwargs))
-    with pytest.raises(TypeError, match=f"unexpected keyword argument '{name}'"):
-        DenseAutoencoder(**kwargs)
-
-
+# -- routed keywords (scikeras' syntax) ------------------------------------------
 def test_routed_keyword_reaches_keras(X):
     ae = DenseAutoencoder(optimizer__learning_rate=0.0123, **FAST).fit(X)
     lr = keras.ops.convert_to_numpy(ae.model_.optimizer.learning_rate)

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import skae
 import skae.datasets
+import skae.metrics
 import skae.plotting
+from skae._registry import FAMILY
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -25,15 +27,18 @@ def test_sphinx_build_has_no_warnings(tmp_path):
 def test_api_reference_lists_everything_public():
     api = (DOCS / "api.rst").read_text()
     names = [n for n in skae.__all__ if n != "__version__"]
-    names += skae.plotting.__all__
+    names += skae.plotting.__all__ + skae.metrics.__all__
     names += ["load_digit_images", "load_images", "load_mnist", "run_tour"]
     missing = [n for n in names if f":: {n}" not in api]
     assert missing == []
+    # Every registered estimator is public and documented (the registry is
+    # the one list of the family).
+    assert {e.name for e in FAMILY} <= set(skae.__all__)
 
 
 def test_command_line_help_in_the_docs_is_current(monkeypatch, capsys):
     monkeypatch.setenv("COLUMNS", "80")  # argparse wraps to the terminal
-    from skae._cli import build_parser
+    from skae.tour.cli import build_parser
 
     help_text = build_parser()._subparsers._group_actions[0].choices["tour"].format_help()
     api = (DOCS / "api.rst").read_text()

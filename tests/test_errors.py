@@ -73,18 +73,33 @@ def test_invalid_activity_l1():
         SparseAutoencoder(activity_l1=-1.0, **FAST).fit(X)
 
 
-def test_unknown_keyword():
-    with pytest.raises(TypeError, match="unexpected keyword argument 'epoch'"):
-        DenseAutoencoder(epoch=5)
-    with pytest.raises(ValueError, match="Invalid parameter"):
-        DenseAutoencoder().set_params(epoch=5)
-    # model__/predict__ routing is scikeras' for user-built models; skae
-    # builds its own and never calls predict.
-    for key in ("model__units", "predict__batch_size"):
-        with pytest.raises(TypeError, match=f"unexpected keyword argument '{key}'"):
-            DenseAutoencoder(**{key: 1})
-        with pytest.raises(ValueError, match="Invalid parameter"):
-            DenseAutoencoder().set_params(**{key: 1})
+@pytest.mark.parametrize(
+    "kwargs, hint",
+    [
+        ({"epoch": 5}, "Did you mean 'epochs'?"),
+        ({"n_component": 5}, "Did you mean 'n_components'?"),
+        ({"optimzer__learning_rate": 0.1}, "Did you mean 'optimizer__learning_rate'?"),
+        # model__/predict__ routing is scikeras' for user-built models; skae
+        # builds its own and never calls predict.
+        ({"model__units": 1}, "Routed parameters start with one of"),
+        ({"predict__batch_size": 1}, "Routed parameters start with one of"),
+        ({"zzz": 1}, ""),
+    ],
+)
+def test_unknown_keyword_is_stored_then_refused_by_fit(kwargs, hint):
+    # scikit-learn's rule: __init__ and set_params store, fit validates.
+    (key, value), = kwargs.items()
+    for est in (DenseAutoencoder(**kwargs, **FAST), DenseAutoencoder(**FAST).set_params(**kwargs)):
+        assert est.get_params()[key] == value
+        with pytest.raises(TypeError, match=f"unexpected keyword argument '{key}'.") as info:
+            est.fit(X)
+        assert hint in str(info.value)
+        assert not hasattr(est, "model_")
+
+
+def test_set_params_refuses_attribute_names():
+    with pytest.raises(ValueError, match="'model_'.*not parameters"):
+        DenseAutoencoder().set_params(model_=1)
 
 
 def test_diverging_fit_raises_instead_of_leaving_nan():

@@ -17,6 +17,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 from skae import (
     ConvAutoencoder,
+    DenoisingAutoencoder,
     DenseAutoencoder,
     VariationalAutoencoder,
 )
@@ -47,7 +48,7 @@ def images(digits):
 
 
 def _data(estimator, images):
-    if isinstance(estimator, ConvAutoencoder):
+    if isinstance(estimator, (ConvAutoencoder, DenoisingAutoencoder)):
         return images
     return images.reshape(len(images), -1)
 
@@ -97,7 +98,7 @@ def test_dask_grid_equals_serial(images):
         assert len(client.scheduler_info(n_workers=-1)["workers"]) == 2
         # Dask runs tasks beside its event-loop thread, which draws from
         # Python's random module too: this fails unless skae's seeding keeps
-        # Keras' seed draws private (see _compat.seeded).
+        # Keras' seed draws private (see skae._seeding.seeded).
         with joblib.parallel_backend("dask"):
             parallel = [_search(est, grid, X) for (est, grid), X in zip(grids, data)]
         # Each fit ran in a worker process, with one TensorFlow thread there.
@@ -111,8 +112,10 @@ def test_dask_grid_equals_serial(images):
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF pools")
 def test_worker_thread_limit_reaches_tensorflow():
     # What a loky/Dask worker sees: OMP_NUM_THREADS set before skae loads.
+    # Applied when the first model is built, not at import.
     code = (
-        "import skae, tensorflow as tf; t = tf.config.threading; "
+        "import numpy as np, skae, tensorflow as tf; t = tf.config.threading; "
+        "skae.DenseAutoencoder(n_components=2, epochs=1).fit(np.random.rand(8, 4)); "
         "print(t.get_intra_op_parallelism_threads(), "
         "t.get_inter_op_parallelism_threads())"
     )

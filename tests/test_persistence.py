@@ -113,6 +113,83 @@ def test_loaded_estimator_pickles(saved, X):
     np.testing.assert_array_equal(again.transform(X), loaded.transform(X))
 
 
+# -- the state protocol: pickle and skops ------------------------------------------
+def _plain(value):
+    """Whether ``value`` is made of what skops and JSON-like walkers trust."""
+    if value is None or isinstance(value, (bool, int, float, str, bytes, np.ndarray, np.generic)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def test_state_is_plain_with_the_model_as_keras_bytes(saved):
+    est, _, _ = saved
+    state = est.__getstate__()
+    assert not {"model_", "encoder_", "decoder_"} & set(state)
+    assert state["_keras_model"][:2] == b"PK"  # a .keras (zip) archive
+    assert _plain(state), {k: type(v) for k, v in state.items() if not _plain(v)}
+    assert "model_" in vars(est)  # reading the state changes nothing
+
+
+def test_pickle_needs_no_global_keras_patch(saved, X, monkeypatch):
+    # scikeras patches keras.Model.__reduce__ process-wide; skae's state
+    # carries its own .keras bytes instead.
+    est, _, _ = saved
+
+    def refuse(self, *args):
+        raise AssertionError("keras.Model pickled")
+
+    monkeypatch.setattr(keras.Model, "__reduce__", refuse)
+    monkeypatch.setattr(keras.Model, "__reduce_ex__", refuse, raising=False)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.transform(X), est.transform(X))
+
+
+def _skops_round_trip(obj, expected_untrusted):
+    sio = pytest.importorskip("skops.io")
+    data = sio.dumps(obj)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert sorted(untrusted) == sorted(expected_untrusted)
+    with pytest.raises(Exception, match="[Uu]ntrusted"):
+        sio.loads(data)  # skops refuses what was not trusted explicitly
+    return sio.loads(data, trusted=untrusted)
+
+
+def _type_name(obj):
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+
+def test_skops_round_trip_is_bitwise(saved, X):
+    est, _, _ = saved
+    loaded = _skops_round_trip(est, [_type_name(est)])
+    assert loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.transform(X), est.transform(X))
+    np.testing.assert_array_equal(loaded.score_samples(X), est.score_samples(X))
+    if isinstance(est, VariationalAutoencoder):
+        np.testing.assert_array_equal(loaded.sample(3, random_state=0), est.sample(3, random_state=0))
+
+
+def test_skops_round_trip_of_a_detector_and_a_pipeline(X, digits):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    det = AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, **FAST), p=3).fit(X)
+    loaded = _skops_round_trip(det, [_type_name(det), _type_name(det.autoencoder)])
+    np.testing.assert_array_equal(loaded.decision_function(X), det.decision_function(X))
+
+    pipe = make_pipeline(
+        MinMaxScaler(), skae.DeepAutoencoder((16,), n_components=4, **FAST),
+        LogisticRegression(max_iter=500),
+    ).fit(X, digits[1][: len(X)])
+    loaded = _skops_round_trip(pipe, [_type_name(pipe[1])])
+    np.testing.assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+    np.testing.assert_array_equal(loaded[:-1].transform(X), pipe[:-1].transform(X))
+
+
 def test_round_trip_of_images_and_feature_names(tmp_path, digits):
     pd = pytest.importorskip("pandas")
     images = digits[0][:100].reshape(-1, 8, 8)

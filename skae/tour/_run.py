@@ -1,16 +1,7 @@
-"""The tour: every model of "Building Autoencoders in Keras", one report.
-
-:func:`run_tour` trains the seven skae autoencoders on the embedded 8x8
-digits (or on MNIST), compares each with PCA of the same code size, draws
-the tutorial's pictures and writes ``report.html`` with its PNGs into one
-folder. The command line runs it as ``skae tour`` (or ``python -m skae
-tour``).
-"""
+"""Running the tour: fit each tutorial model, measure it, draw its figures."""
 
 from __future__ import annotations
 
-import html
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,23 +12,11 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.manifold import TSNE
 from sklearn.pipeline import make_pipeline
 
-from . import __version__, plotting
-from ._conv import ConvAutoencoder, DenoisingAutoencoder
-from ._dense import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
-from ._sequence import SequenceAutoencoder
-from ._variational import VariationalAutoencoder
-from .datasets import load_images
-
-#: Sections of the tutorial, in its order: key -> (estimator, title).
-SECTIONS = {
-    "simple": (DenseAutoencoder, "The simplest possible autoencoder"),
-    "sparse": (SparseAutoencoder, "Adding a sparsity constraint on the code"),
-    "deep": (DeepAutoencoder, "Deep autoencoder"),
-    "conv": (ConvAutoencoder, "Convolutional autoencoder"),
-    "denoising": (DenoisingAutoencoder, "Application to image denoising"),
-    "sequence": (SequenceAutoencoder, "Sequence-to-sequence autoencoder"),
-    "vae": (VariationalAutoencoder, "Variational autoencoder (VAE)"),
-}
+from .. import plotting
+from ..datasets import load_images
+from ..metrics import binary_crossentropy
+from . import SECTIONS
+from ._report import write_report
 
 # Epochs and batch sizes per data set. The digits (1347 training images of
 # 8x8) need small batches to get enough updates, and the whole tour must stay
@@ -82,18 +61,12 @@ class SectionResult:
     figures: list = field(default_factory=list)  # (file name, caption)
 
 
-def _bce(X, X_hat, eps=1e-7):
-    """Mean binary cross-entropy per pixel, clipped as Keras clips it."""
-    p = np.clip(X_hat, eps, 1 - eps)
-    return float(-np.mean(X * np.log(p) + (1 - X) * np.log(1 - p)))
-
-
-def _pca_bce(n_components, X_train, X_test, X_target=None):
+def _pcabinary_crossentropy(n_components, X_train, X_test, X_target=None):
     # An overcomplete code (the denoiser's) gets PCA with every component.
     n_components = min(n_components, *X_train.shape)
     pca = PCA(n_components=n_components, random_state=0).fit(X_train)
     X_target = X_test if X_target is None else X_target
-    return _bce(X_target, pca.inverse_transform(pca.transform(X_test)))
+    return binary_crossentropy(X_target, pca.inverse_transform(pca.transform(X_test)))
 
 
 def _save(fig, out, name, caption, figures):
@@ -165,14 +138,15 @@ def run_tour(
     )
     results = []
     for i, key in enumerate(sections, 1):
-        cls, title = SECTIONS[key]
+        entry = SECTIONS[key]
+        cls = entry.load()
         params = dict(recipe[key], random_state=random_state)
         if epochs is not None:
             params["epochs"] = int(epochs)
         say(f"[{i}/{len(sections)}] {cls.__name__}: fitting {params['epochs']} epochs ...")
         estimator = cls(**params)
         row, figures = _SECTION_RUNNERS[key](estimator, images, out, random_state, say)
-        result = SectionResult(key, title, estimator, row, figures)
+        result = SectionResult(key, entry.title, estimator, row, figures)
         say(
             f"[{i}/{len(sections)}] {cls.__name__}: {result.row['fit_s']:.1f} s, "
             f"test BCE {result.row['test_bce']:.4f} (PCA {result.row['pca_bce']:.4f})"
@@ -201,8 +175,8 @@ def _run_plain(ae, images, out, random_state, say, *, codes_figure=True, tsne=Fa
         n_components=int(ae.n_components_),
         epochs=len(ae.history_["loss"]),
         fit_s=fit_s,
-        test_bce=_bce(X_test, recon),
-        pca_bce=_pca_bce(ae.n_components_, X_train, X_test),
+        test_bce=binary_crossentropy(X_test, recon),
+        pca_bce=_pcabinary_crossentropy(ae.n_components_, X_train, X_test),
         mean_code=float(np.abs(codes).mean()),
     )
     figures = []
@@ -250,9 +224,9 @@ def _run_denoising(ae, images, out, random_state, say):
         n_components=int(ae.n_components_),
         epochs=len(ae.history_["loss"]),
         fit_s=fit_s,
-        test_bce=_bce(X_test, denoised),
-        pca_bce=_pca_bce(ae.n_components_, X_train, noisy, X_test),
-        noisy_bce=_bce(X_test, noisy),
+        test_bce=binary_crossentropy(X_test, denoised),
+        pca_bce=_pcabinary_crossentropy(ae.n_components_, X_train, noisy, X_test),
+        noisy_bce=binary_crossentropy(X_test, noisy),
     )
     figures = []
     _save(plotting.plot_denoising(noisy, denoised, X_test, image_shape=images.image_shape),
@@ -289,89 +263,3 @@ _SECTION_RUNNERS = {
     "sequence": _run_sequence,
     "vae": _run_vae,
 }
-
-
-# ---------------------------------------------------------------------------
-# The report
-
-_COLUMNS = [
-    ("model", "model", "{}"),
-    ("n_components", "code size", "{}"),
-    ("epochs", "epochs", "{}"),
-    ("fit_s", "fit (s)", "{:.1f}"),
-    ("test_bce", "test BCE", "{:.4f}"),
-    ("pca_bce", "PCA, same code size", "{:.4f}"),
-    ("mean_code", "mean code value", "{:.3f}"),
-    ("noisy_bce", "noisy input BCE", "{:.4f}"),
-    ("elbo", "ELBO (nats)", "{:.1f}"),
-]
-
-_CSS = """
-body { font-family: system-ui, sans-serif; max-width: 70em; margin: 2em auto; color: #222; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-figure { margin: 1em 0; }
-img { max-width: 100%; }
-figcaption { color: #555; font-size: 0.9em; }
-"""
-
-
-def results_table(results):
-    """The tour's table as rows of formatted strings (header first)."""
-    keys = [k for k, _, _ in _COLUMNS if any(k in r.row for r in results)]
-    header = [label for k, label, _ in _COLUMNS if k in keys]
-    rows = [header]
-    for r in results:
-        rows.append([
-            fmt.format(r.row[k]) if k in r.row else "" for k, _, fmt in _COLUMNS if k in keys
-        ])
-    return rows
-
-
-def markdown_table(results):
-    """The tour's table in Markdown."""
-    rows = results_table(results)
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-    return "\n".join(lines)
-
-
-def write_report(results, images, out):
-    """Write ``report.html`` and ``results.json`` into ``out``."""
-    out = Path(out)
-    rows = results_table(results)
-    esc = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>skae tour</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>skae tour: Building Autoencoders in Keras, with scikit-learn estimators</h1>",
-        f"<p>Data: {esc(images.name)}, {len(images.X_train)} training and "
-        f"{len(images.X_test)} test images of {images.image_shape[0]}x"
-        f"{images.image_shape[1]} pixels in [0, 1]. skae {esc(__version__)}.</p>",
-        "<p>test BCE: mean binary cross-entropy per pixel between the test images "
-        "and their reconstructions (for the denoiser: between the clean images and "
-        "the denoised noisy ones); PCA: the same for PCA with the same number of "
-        "components, fitted on the same training images. ELBO: the VAE's "
-        "evidence lower bound per image (higher is better).</p>",
-        "<table>",
-        "<tr>" + "".join(f"<th>{esc(h)}</th>" for h in rows[0]) + "</tr>",
-    ]
-    parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows[1:]]
-    parts.append("</table>")
-    for r in results:
-        parts.append(f"<h2>{esc(r.title)}: <code>{esc(type(r.estimator).__name__)}</code></h2>")
-        parts.append(f"<p><code>{esc(repr(r.estimator))}</code></p>")
-        for name, caption in r.figures:
-            parts.append(
-                f'<figure><img src="{esc(name)}" alt="{esc(caption)}">'
-                f"<figcaption>{esc(caption)}</figcaption></figure>"
-            )
-    parts.append("</body></html>")
-    (out / "report.html").write_text("\n".join(parts), encoding="utf-8")
-    (out / "results.json").write_text(json.dumps(
-        {"data": images.name, "skae": __version__,
-         "results": [dict(r.row, section=r.key) for r in results]}, indent=2))
-    (out / "results.md").write_text(markdown_table(results) + "\n")

@@ -19,7 +19,7 @@ def _positive_int(text):
 
 
 def build_parser():
-    from .tour import SECTIONS
+    from . import SECTIONS  # the registry's sections: no Keras imported
 
     parser = argparse.ArgumentParser(
         prog="skae",
@@ -55,10 +55,11 @@ def build_parser():
 
 def main(argv=None):
     """Entry point of the ``skae`` console script; returns the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before Keras is imported
     parser = build_parser()
-    args = parser.parse_args(argv)
-    from .tour import markdown_table, run_tour
+    args = parser.parse_args(argv)  # --help and usage errors exit here, before any import
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before Keras is imported
+    from ._report import markdown_table
+    from ._run import run_tour
 
     def say(line):
         if not args.quiet:

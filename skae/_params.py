@@ -1,0 +1,213 @@
+"""The training parameters every autoencoder shares: one table.
+
+:data:`TRAINING_PARAMS` is the single source of truth for the Keras-side
+parameters (``optimizer``, ``epochs``, ``batch_size``, ...): their defaults
+(with the few per-class exceptions), their validation constraints and their
+numpydoc text. The family modules keep explicit ``__init__`` signatures, as
+scikit-learn's MLP does; ``tests/test_params.py`` holds every signature to
+this table, so adding a shared parameter is one entry here plus the
+signatures that test points at. Docstrings get the generated block through
+:func:`fill_doc`, which fails loudly when a placeholder is missing.
+
+Nothing here imports Keras: constraints name methods, not Keras classes, so
+this module (and the registry) load without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+from ._compat import HasMethods, Interval, StrOptions
+
+# Routed keyword prefixes (scikeras' syntax, e.g. ``optimizer__learning_rate``).
+# ``model__`` and ``predict__`` are left out: skae builds its own graphs and
+# never calls ``Model.predict``.
+ROUTING_PREFIXES = frozenset({"optimizer", "loss", "metrics", "callbacks", "compile", "fit"})
+
+
+@dataclass(frozen=True)
+class TrainingParam:
+    """One shared parameter: default, constraints, numpydoc type and text.
+
+    ``per_class`` maps a class name to its own default (and its docs show it).
+    """
+
+    name: str
+    default: object
+    constraints: list
+    type_doc: str
+    doc: str
+    per_class: dict = field(default_factory=dict)
+
+    def default_for(self, class_name):
+        return self.per_class.get(class_name, self.default)
+
+
+_P = TrainingParam
+
+#: In signature order, after each class's own parameters.
+TRAINING_PARAMS = (
+    _P("output_activation", "auto", [str, callable], "str or callable",
+       """Activation of the decoder's last layer. "auto" gives "sigmoid" when
+       the loss is binary cross-entropy and "linear" otherwise."""),
+    _P("loss", "auto", [str, callable], "str, callable or keras.losses.Loss",
+       """Reconstruction loss. "auto" picks "binary_crossentropy" when all
+       training values lie in [0, 1] (pixel intensities, min-max scaled
+       data) and "mse" otherwise (e.g. standardized features). Any Keras
+       loss works; a class can take routed parameters (``loss__delta=2``)."""),
+    _P("optimizer", "adam", [str, type, HasMethods(["apply_gradients"])],
+       "str, keras.optimizers.Optimizer or class",
+       """Keras optimizer. Routed parameters configure it, e.g.
+       ``optimizer__learning_rate=1e-3``."""),
+    _P("metrics", None, [list, tuple, dict, None], "list or None",
+       """Extra Keras metrics to record in ``history_`` during fit."""),
+    _P("epochs", 50, [Interval(Integral, 1, None, closed="left")], "int",
+       """Passes over the training data per ``fit``."""),
+    _P("batch_size", 256, [Interval(Integral, 1, None, closed="left"), None], "int or None",
+       """Samples per gradient update (Keras' default of 32 when None).""",
+       per_class={"ConvAutoencoder": 64, "DenoisingAutoencoder": 128,
+                  "SequenceAutoencoder": 128, "VariationalAutoencoder": 128}),
+    _P("validation_split", 0.0, [Interval(Real, 0, 1, closed="left")], "float",
+       """Fraction of the training data held out to compute ``val_loss``
+       (for ``keras.callbacks.EarlyStopping``, for instance)."""),
+    _P("shuffle", True, ["boolean", StrOptions({"batch"})], "bool",
+       """Shuffle the training data before each epoch."""),
+    _P("callbacks", None, [list, tuple, dict, HasMethods(["on_epoch_end"]), None],
+       "list of keras.callbacks.Callback or None",
+       """Keras callbacks for fit, e.g. ``keras.callbacks.TensorBoard``."""),
+    _P("verbose", 0, ["verbose"], "int",
+       """Keras' fit verbosity: 0 silent, 1 progress bar, 2 a line per epoch."""),
+    _P("random_state", None, ["random_state"], "int, RandomState instance or None",
+       """Seeds weight initialization and shuffling (and noise, where a model
+       has any). An int gives the same model on every fit; a RandomState
+       instance is drawn from, as in scikit-learn. The seeding is scoped to
+       the fit: the process' seeds are restored afterwards (so seeded fits
+       must not run in threads of one process at once; joblib's default
+       uses processes). Bitwise reproducibility holds on CPU; GPUs may need
+       TensorFlow's op determinism too."""),
+    _P("warm_start", False, ["boolean"], "bool",
+       """When True, ``fit`` keeps training the current model instead of
+       building a new one (parameters that shape or compile the model take
+       effect at the next fit without warm start)."""),
+)
+
+TRAINING_PARAM_NAMES = tuple(p.name for p in TRAINING_PARAMS)
+
+#: Constraints of the shared parameters, merged into each class's own.
+TRAINING_CONSTRAINTS = {p.name: p.constraints for p in TRAINING_PARAMS}
+
+_KWARGS_DOC = """\
+**kwargs : dict
+    Routed Keras parameters only, in scikeras' ``<prefix>__<name>`` form
+    with prefix one of ``optimizer``, ``loss``, ``metrics``, ``callbacks``,
+    ``compile`` or ``fit``. They are stored as given; ``fit`` refuses any
+    other keyword with a ``TypeError`` that names the closest parameter."""
+
+
+def training_attributes_doc(codes="codes"):
+    """The numpydoc block of the fitted attributes every autoencoder has;
+    ``codes`` says what the encoder outputs."""
+    return f"""\
+model_ : keras.Model
+    The end-to-end autoencoder, ``decoder_(encoder_(x))``.
+encoder_ : keras.Model
+    Maps samples to {codes}; shares its weights with ``model_``.
+decoder_ : keras.Model
+    Maps codes to reconstructions; shares its weights with ``model_``.
+n_components_ : int
+    Width of the code (the number of output features of ``transform``).
+loss_ : str, callable or keras.losses.Loss
+    The loss the model was compiled with (``loss`` with "auto" resolved).
+output_activation_ : str or callable
+    The decoder's last activation (``output_activation`` resolved).
+history_ : dict of str to list of float
+    Per-epoch Keras history (``loss``, ``val_loss``, metrics).
+sample_shape_ : tuple of int
+    Shape of one training sample as given to fit, e.g. ``(784,)`` or
+    ``(28, 28)``; ``inverse_transform`` returns samples of this shape.
+n_features_in_ : int
+    Number of features seen during fit (values per sample).
+feature_names_in_ : ndarray of shape (n_features_in,)
+    Names of features seen during fit, when X has string column names."""
+
+
+def training_params_doc(class_name):
+    """The numpydoc block of the shared parameters, with ``class_name``'s
+    defaults, unindented."""
+    entries = []
+    for p in TRAINING_PARAMS:
+        body = textwrap.indent(textwrap.dedent("       " + p.doc.strip()).strip(), "    ")
+        default = p.default_for(class_name)
+        default = f'"{default}"' if isinstance(default, str) else repr(default)
+        entries.append(f"{p.name} : {p.type_doc}, default={default}\n{body}")
+    entries.append(_KWARGS_DOC)
+    return "\n".join(entries)
+
+
+def fill_doc(**blocks):
+    """Class decorator: replace each ``{{name}}`` line of the docstring by a block.
+
+    A block is a string or a function of the class name. The placeholder's
+    indentation is applied to every line. A placeholder without a block, or
+    a block without its placeholder, is an error at import time (a silent
+    ``.replace`` is how docs drift).
+    """
+
+    def decorate(cls):
+        doc = inspect.cleandoc(cls.__doc__)
+        for name, block in blocks.items():
+            marker = "{{" + name + "}}"
+            if marker not in doc:
+                raise ValueError(f"{cls.__name__}'s docstring has no {marker}")
+            text = block(cls.__name__) if callable(block) else block
+            lines = doc.split("\n")
+            doc = "\n".join(
+                textwrap.indent(text, line[: len(line) - len(line.lstrip())])
+                if line.strip() == marker
+                else line
+                for line in lines
+            )
+        if "{{" in doc:
+            raise ValueError(f"{cls.__name__}'s docstring has an unfilled placeholder")
+        cls.__doc__ = doc
+        return cls
+
+    return decorate
+
+
+#: ``{{training_parameters}}`` and ``{{training_attributes}}`` for fill_doc.
+TRAINING_DOCS = dict(
+    training_parameters=training_params_doc,
+    training_attributes=training_attributes_doc(),
+)
+
+
+# -- unknown keywords ---------------------------------------------------------
+def check_keywords(estimator, valid_names):
+    """Raise a ``TypeError`` for a stored parameter the class does not take.
+
+    ``__init__`` and ``set_params`` store any keyword (scikit-learn validates
+    in fit); routed ``prefix__name`` keywords are legitimate. Anything else
+    (``epoch=3`` for ``epochs``) is refused here, with the closest name.
+    """
+    name = type(estimator).__name__
+    for key in estimator.get_params(deep=False):
+        if key in valid_names:
+            continue
+        prefix, sep, rest = key.partition("__")
+        if sep and rest and prefix in ROUTING_PREFIXES:
+            continue
+        if sep and rest:
+            close = difflib.get_close_matches(prefix, sorted(ROUTING_PREFIXES), n=1)
+            hint = (
+                f" Did you mean {close[0] + '__' + rest!r}?" if close else
+                f" Routed parameters start with one of {sorted(ROUTING_PREFIXES)} and '__'."
+            )
+        else:
+            close = difflib.get_close_matches(key, sorted(valid_names), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{name} got an unexpected keyword argument {key!r}.{hint}")
