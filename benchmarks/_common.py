@@ -95,6 +95,33 @@ def environment():
     )
 
 
+class PCAReconstruction:
+    """PCA's squared reconstruction error as an outlier score."""
+
+    def __init__(self, n_components):
+        from sklearn.decomposition import PCA
+
+        self.pca = PCA(n_components=n_components, random_state=0)
+
+    def fit(self, X):
+        self.pca.fit(X)
+        return self
+
+    def score_samples(self, X):
+        recon = self.pca.inverse_transform(self.pca.transform(X))
+        return -np.sum((X - recon) ** 2, axis=1)
+
+
+def publish(args, name, body):
+    """Print a section; write it to the results page unless ``--quick``."""
+    print(body)
+    if args.quick:
+        print("(--quick: results not written)")
+    else:
+        write_section(args.output, name, body)
+        print(f"wrote {args.output}")
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -26,7 +26,7 @@ from _common import (  # noqa: E402
     parser,
     seconds,
     table,
-    write_section,
+    publish,
 )
 from sklearn.decomposition import PCA  # noqa: E402
 
@@ -156,12 +156,7 @@ def main(argv=None):
             table(["measure", "skae", "baseline", "ratio"], speed),
         ]
     )
-    print(body)
-    if args.quick:
-        print("(--quick: results not written)")
-    else:
-        write_section(args.output, "bench_dense", body)
-        print(f"wrote {args.output}")
+    publish(args, "bench_dense", body)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from _common import (  # noqa: E402
     parser,
     seconds,
     table,
-    write_section,
+    publish,
 )
 from sklearn.decomposition import PCA  # noqa: E402
 
@@ -124,12 +124,7 @@ def main(argv=None):
             table(["measure", "skae", "baseline", "ratio"], speed),
         ]
     )
-    print(body)
-    if args.quick:
-        print("(--quick: results not written)")
-    else:
-        write_section(args.output, "bench_images", body)
-        print(f"wrote {args.output}")
+    publish(args, "bench_images", body)
 
 
 if __name__ == "__main__":

@@ -50,8 +50,15 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
-from _common import environment, load_mnist_flat, parser, seconds, table, write_section  # noqa: E402
-from sklearn.decomposition import PCA  # noqa: E402
+from _common import (  # noqa: E402
+    PCAReconstruction,
+    environment,
+    load_mnist_flat,
+    parser,
+    seconds,
+    table,
+    write_section,
+)
 from joblib import Parallel, delayed  # noqa: E402
 from sklearn.ensemble import IsolationForest  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
@@ -65,20 +72,6 @@ from skae import (  # noqa: E402
     DenseAutoencoder,
 )
 
-
-class PCAReconstruction:
-    """PCA's squared reconstruction error as an outlier score."""
-
-    def __init__(self, n_components):
-        self.pca = PCA(n_components=n_components, random_state=0)
-
-    def fit(self, X):
-        self.pca.fit(X)
-        return self
-
-    def score_samples(self, X):
-        recon = self.pca.inverse_transform(self.pca.transform(X))
-        return -np.sum((X - recon) ** 2, axis=1)
 
 
 P = 3  # the p of the distance columns

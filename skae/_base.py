@@ -27,9 +27,17 @@ from ._builders import chain
 from ._compat import Interval, _check_sample_weight
 from ._inference import compiled_forward, map_batches
 from ._losses import per_sample_loss, resolve_loss, resolve_output_activation
-from ._params import TRAINING_CONSTRAINTS, check_keywords
+from ._params import TRAINING_CONSTRAINTS, check_keywords, max_auto_batch
 from ._seeding import seed_from_random_state, seeded
 from ._threads import limit_threads_from_environment
+from ._training import (
+    PlateauStopping,
+    auto_batch_size,
+    plan_training,
+    repeat_rows,
+    split_validation,
+    warn_not_converged,
+)
 
 _compat.install_sklearn_tags()
 
@@ -264,11 +272,20 @@ class BaseAutoencoder(
 
     def _get_compile_kwargs(self):
         # scikeras compiles ``self.loss``; skae's "auto" is resolved first.
+        # learning_rate_init reaches the optimizer as the routed
+        # optimizer__learning_rate scikeras reads, unless that is given.
         loss, self.loss = self.loss, self.loss_
+        set_rate = not hasattr(self, "optimizer__learning_rate") and not isinstance(
+            self.optimizer, keras.optimizers.Optimizer
+        )
+        if set_rate:
+            self.optimizer__learning_rate = self.learning_rate_init
         try:
             kwargs = super()._get_compile_kwargs()
         finally:
             self.loss = loss
+            if set_rate:
+                del self.optimizer__learning_rate
         optimizer = kwargs["optimizer"]
         if isinstance(optimizer, keras.optimizers.Optimizer):
             # A Keras optimizer instance binds to one model's variables; a
@@ -343,13 +360,15 @@ class BaseAutoencoder(
         return super().partial_fit(X, None, sample_weight=sample_weight)
 
     def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # Replaces scikeras' _fit: no target/feature encoders, and seeding
-        # through skae._seeding.seeded instead of scikeras' leaky context.
+        # Replaces scikeras' _fit: no target/feature encoders, seeding
+        # through skae._seeding.seeded instead of scikeras' leaky context,
+        # and the training budget of skae._training.
         warm = (warm_start or self.warm_start) and self.initialized_
         if warm:
             X, _ = self._validate_data(X, reset=False)
         else:
             X, _ = self._initialize(X)
+            self.batch_size_ = self._resolve_batch_size(X.shape[0])
         if sample_weight is not None:
             _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             X, _, sample_weight = self._validate_sample_weight(X, X, sample_weight)
@@ -357,19 +376,64 @@ class BaseAutoencoder(
         self._initialize_callbacks()
         # A different seed per continued fit (offset by the optimizer's step
         # count), so partial_fit epochs do not all see the same shuffle.
-        steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations))
+        steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations.value))
         seed = None if self._seed is None else self._seed + steps
+        holdout = self.early_stopping and epochs == "auto"
+        plan = plan_training(
+            X.shape[0], epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
+        )
+        # Rows are held out before they are repeated (Keras' validation_split
+        # would take repeats of training rows), then the plan is made again.
+        fraction = self.validation_fraction if holdout else self.validation_split
+        validation = None
+        if fraction and (holdout or plan.repeats > 1):
+            X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
+            validation = (X_val, X_val) if w_val is None else (X_val, X_val, w_val)
+            kwargs["validation_split"] = 0.0
+            plan = plan_training(
+                X.shape[0], epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
+            )
+        X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
+        stopper = None
+        if plan.auto:
+            monitor = "val_loss" if holdout else "loss"
+            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change)
+            self._fit_callbacks = [*self._fit_callbacks, stopper]
         with seeded(seed):
             self._fit_keras_model(
-                X,
-                X,
-                sample_weight=sample_weight,
+                X_fit,
+                X_fit,
+                sample_weight=w_fit,
                 warm_start=warm,
-                epochs=epochs,
+                epochs=plan.iterations,
                 initial_epoch=initial_epoch,
+                batch_size=plan.batch_size,
+                validation_data=validation,
                 **kwargs,
             )
         self._check_loss_is_finite()
+        self._record_convergence(plan, stopper, holdout)
+
+    def _resolve_batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return auto_batch_size(n_samples, max_auto_batch(type(self).__name__))
+        return 32 if self.batch_size is None else int(self.batch_size)
+
+    def _record_convergence(self, plan, stopper, holdout):
+        """Set ``n_iter_``, ``loss_curve_`` and the best losses, as
+        scikit-learn's MLP does; warn if the budget ended first."""
+        history = self.history_
+        self.loss_curve_ = [float(v) for v in history["loss"]]
+        self.n_iter_ = len(self.loss_curve_)
+        self.validation_scores_ = (
+            [-float(v) for v in history["val_loss"]] if "val_loss" in history else None
+        )
+        self.best_loss_ = None if holdout else min(self.loss_curve_)
+        self.best_validation_score_ = (
+            max(self.validation_scores_) if self.validation_scores_ else None
+        )
+        if stopper is not None and not stopper.converged and not self.model_.stop_training:
+            warn_not_converged(type(self).__name__, plan.iterations)
 
     def _check_loss_is_finite(self):
         losses = np.asarray(self.history_.get("loss", []), dtype=float)

@@ -112,8 +112,8 @@ class ConvAutoencoder(_BaseImageAutoencoder):
     >>> ae = ConvAutoencoder(epochs=2, random_state=0).fit(X)
     >>> ae.image_shape_  # 64 columns read as 8x8 images
     (8, 8, 1)
-    >>> ae.transform(X).shape  # a (1, 1, 8) map after three poolings
-    (1797, 8)
+    >>> ae.transform(X).shape  # (2, 2, 8): 8x8 images are pooled twice, not to 1x1
+    (1797, 32)
     >>> images = X.reshape(-1, 8, 8)
     >>> ae.fit(images).inverse_transform(ae.transform(images)).shape
     (1797, 8, 8)
@@ -128,9 +128,11 @@ class ConvAutoencoder(_BaseImageAutoencoder):
         kernel_size=3,
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
-        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
-        epochs=50, batch_size=64, validation_split=0.0, shuffle=True,
-        callbacks=None, verbose=0, random_state=None, warm_start=False,
+        output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=2e-3,
+        metrics=None, epochs=50, batch_size=64, max_iter=200, tol=1e-3,
+        n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
+        validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
+        random_state=None, warm_start=False,
         **kwargs,
     ):
         set_init_params(self, locals())
@@ -196,9 +198,11 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
         kernel_size=3,
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
-        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
-        epochs=50, batch_size=128, validation_split=0.0, shuffle=True,
-        callbacks=None, verbose=0, random_state=None, warm_start=False,
+        output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
+        metrics=None, epochs=50, batch_size=128, max_iter=200, tol=1e-3,
+        n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
+        validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
+        random_state=None, warm_start=False,
         **kwargs,
     ):
         set_init_params(self, locals())

@@ -100,9 +100,11 @@ class DenseAutoencoder(_BaseDenseAutoencoder):
         *,
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
-        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
-        epochs=50, batch_size=256, validation_split=0.0, shuffle=True,
-        callbacks=None, verbose=0, random_state=None, warm_start=False,
+        output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
+        metrics=None, epochs=50, batch_size=256, max_iter=200, tol=1e-3,
+        n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
+        validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
+        random_state=None, warm_start=False,
         **kwargs,
     ):
         set_init_params(self, locals())
@@ -158,9 +160,11 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         activity_l1=1e-4,
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
-        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
-        epochs=50, batch_size=256, validation_split=0.0, shuffle=True,
-        callbacks=None, verbose=0, random_state=None, warm_start=False,
+        output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
+        metrics=None, epochs=50, batch_size=256, max_iter=200, tol=1e-3,
+        n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
+        validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
+        random_state=None, warm_start=False,
         **kwargs,
     ):
         set_init_params(self, locals())
@@ -220,9 +224,11 @@ class DeepAutoencoder(_BaseDenseAutoencoder):
         *,
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
-        output_activation="auto", loss="auto", optimizer="adam", metrics=None,
-        epochs=50, batch_size=256, validation_split=0.0, shuffle=True,
-        callbacks=None, verbose=0, random_state=None, warm_start=False,
+        output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
+        metrics=None, epochs=50, batch_size=256, max_iter=200, tol=1e-3,
+        n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
+        validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
+        random_state=None, warm_start=False,
         **kwargs,
     ):
         set_init_params(self, locals())

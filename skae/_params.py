@@ -63,14 +63,54 @@ TRAINING_PARAMS = (
        "str, keras.optimizers.Optimizer or class",
        """Keras optimizer. Routed parameters configure it, e.g.
        ``optimizer__learning_rate=1e-3``."""),
+    _P("learning_rate_init", 1e-3, [Interval(Real, 0, None, closed="neither")], "float",
+       """The optimizer's learning rate, unless ``optimizer__learning_rate``
+       is given or ``optimizer`` is an instance (which keeps its own).
+       ConvAutoencoder's 2e-3 reaches the tutorial's 0.094 test loss on
+       MNIST in 10 epochs (measured 0.0924; 0.0964 at 1e-3).""",
+       per_class={"ConvAutoencoder": 2e-3}),
     _P("metrics", None, [list, tuple, dict, None], "list or None",
        """Extra Keras metrics to record in ``history_`` during fit."""),
-    _P("epochs", 50, [Interval(Integral, 1, None, closed="left")], "int",
-       """Passes over the training data per ``fit``."""),
-    _P("batch_size", 256, [Interval(Integral, 1, None, closed="left"), None], "int or None",
-       """Samples per gradient update (Keras' default of 32 when None).""",
+    _P("epochs", 50, [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+       '"auto" or int',
+       """An int trains exactly that many epochs (passes over the data), as
+       the tutorial does. "auto" trains until the loss reaches a plateau
+       (see ``tol``, ``n_iter_no_change``, ``early_stopping``), at most
+       ``max_iter`` iterations, and keeps the weights of the best
+       iteration."""),
+    _P("batch_size", 256,
+       [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), None],
+       '"auto", int or None',
+       """Samples per gradient update. "auto" takes about
+       ``n_samples / 16`` rounded to a power of two, at least 8 and at most
+       the tutorial's batch for the model (256 for the dense models, 64 for
+       ConvAutoencoder, 128 for the others): 8 on a 67-row table, 64 on
+       1,347 digits, the tutorial's on MNIST. None is Keras' 32.""",
        per_class={"ConvAutoencoder": 64, "DenoisingAutoencoder": 128,
                   "SequenceAutoencoder": 128, "VariationalAutoencoder": 128}),
+    _P("max_iter", 200, [Interval(Integral, 1, None, closed="left")], "int",
+       """With ``epochs="auto"``, the most iterations a fit runs. An
+       iteration is one pass over the training data, or on small data as
+       many passes as make 128 optimizer steps; a ``ConvergenceWarning``
+       says when the budget ends before the plateau."""),
+    _P("tol", 1e-3, [Interval(Real, 0, None, closed="left")], "float",
+       """With ``epochs="auto"``, an iteration improves the monitored loss
+       when it lowers the best one by more than ``tol`` times the progress
+       made so far (the first iteration's loss minus the best): relative,
+       so it means the same for any scale of X and for losses with a floor
+       above zero, such as cross-entropy."""),
+    _P("n_iter_no_change", 10, [Interval(Integral, 1, None, closed="left")], "int",
+       """With ``epochs="auto"``, training stops after this many iterations
+       without an improvement."""),
+    _P("early_stopping", True, ["boolean"], "bool",
+       """With ``epochs="auto"``, monitor the loss on a held-out
+       ``validation_fraction`` of the training data (not trained on) and
+       keep the weights that reconstruct it best; False monitors the
+       training loss instead. On by default, unlike the MLP's: measured on
+       1,347 digits, a DeepAutoencoder's test error rises from 0.64x to
+       0.73x PCA's between 50 and 200 iterations."""),
+    _P("validation_fraction", 0.1, [Interval(Real, 0, 1, closed="neither")], "float",
+       """Fraction of the training data held out with ``early_stopping``."""),
     _P("validation_split", 0.0, [Interval(Real, 0, 1, closed="left")], "float",
        """Fraction of the training data held out to compute ``val_loss``
        (for ``keras.callbacks.EarlyStopping``, for instance)."""),
@@ -96,6 +136,21 @@ TRAINING_PARAMS = (
 )
 
 TRAINING_PARAM_NAMES = tuple(p.name for p in TRAINING_PARAMS)
+
+#: ``batch_size="auto"`` never exceeds the tutorial's batch for the model, so
+#: MNIST trains as the tutorial did.
+TUTORIAL_BATCH_SIZE = {
+    "ConvAutoencoder": 64,
+    "DenoisingAutoencoder": 128,
+    "SequenceAutoencoder": 128,
+    "VariationalAutoencoder": 128,
+}
+
+
+def max_auto_batch(class_name):
+    """The largest batch ``batch_size="auto"`` gives ``class_name``."""
+    return TUTORIAL_BATCH_SIZE.get(class_name, 256)
+
 
 #: Constraints of the shared parameters, merged into each class's own.
 TRAINING_CONSTRAINTS = {p.name: p.constraints for p in TRAINING_PARAMS}
@@ -125,7 +180,24 @@ loss_ : str, callable or keras.losses.Loss
 output_activation_ : str or callable
     The decoder's last activation (``output_activation`` resolved).
 history_ : dict of str to list of float
-    Per-epoch Keras history (``loss``, ``val_loss``, metrics).
+    Keras' history of the last fit, one entry per iteration (``loss``,
+    ``val_loss``, metrics).
+n_iter_ : int
+    Iterations the last fit ran: epochs, or with ``epochs="auto"``
+    iterations of at least 128 optimizer steps.
+loss_curve_ : list of float
+    The training loss of each iteration (as scikit-learn's MLP has it).
+best_loss_ : float or None
+    The lowest training loss; None when ``early_stopping`` monitored the
+    held-out loss instead.
+validation_scores_ : list of float or None
+    Minus the held-out loss of each iteration (higher is better), with
+    ``early_stopping`` or ``validation_split``; None otherwise.
+best_validation_score_ : float or None
+    The best of ``validation_scores_``: the weights kept are that
+    iteration's with ``early_stopping``.
+batch_size_ : int
+    The batch size used (``batch_size`` with "auto" resolved).
 sample_shape_ : tuple of int
     Shape of one training sample as given to fit, e.g. ``(784,)`` or
     ``(28, 28)``; ``inverse_transform`` returns samples of this shape.

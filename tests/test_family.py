@@ -75,13 +75,13 @@ def test_docstring_lists_every_parameter_with_its_default(name):
         documented = ast.literal_eval(type_line.split("default=")[1])
         assert documented == p.default, (name, pname, type_line)
     assert "**kwargs : dict" in doc
-    # The per-class default of batch_size is what the docs say.
-    assert f"batch_size : int or None, default={cls().batch_size}" in doc
+    # The per-class default of learning_rate_init is what the docs say.
+    assert f"learning_rate_init : float, default={cls().learning_rate_init}\n" in doc
 
 
 def test_training_params_doc_uses_per_class_defaults():
-    assert "batch_size : int or None, default=64" in training_params_doc("ConvAutoencoder")
-    assert "batch_size : int or None, default=256" in training_params_doc("DenseAutoencoder")
+    assert "learning_rate_init : float, default=0.002\n" in training_params_doc("ConvAutoencoder")
+    assert "learning_rate_init : float, default=0.001\n" in training_params_doc("DenseAutoencoder")
     assert 'loss : str, callable or keras.losses.Loss, default="auto"' in training_params_doc("X")
 
 

@@ -181,3 +181,14 @@ def test_transform_refuses_another_sample_shape():
     assert ae.transform(X[..., None]).shape[0] == 20  # a channel axis of 1 is fine
     with pytest.raises(ValueError, match=r"samples of shape \(6, 4\), but ConvAutoencoder"):
         ae.transform(X.reshape(20, 6, 4))
+
+
+@pytest.mark.parametrize(
+    "shape, n_layers, expected",
+    [((28, 28, 1), 3, 3), ((8, 8, 1), 3, 2), ((8, 8, 1), 2, 2), ((1, 64, 1), 3, 3),
+     ((1, 3, 1), 2, 0), ((5, 5, 3), 3, 1), ((1, 1, 1), 2, 0)],
+)
+def test_small_images_are_not_pooled_below_two(shape, n_layers, expected):
+    from skae._builders import n_poolings
+
+    assert n_poolings(shape, n_layers) == expected

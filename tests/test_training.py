@@ -1,0 +1,128 @@
+"""The training budget: epochs="auto" stops on a plateau, explicit epochs are
+exact, the budget warns, the best weights come back, small data repeat."""
+
+import math
+import warnings
+
+import keras
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from skae import DenseAutoencoder
+from skae._training import (
+    MIN_STEPS_PER_ITER,
+    PlateauStopping,
+    auto_batch_size,
+    plan_training,
+    split_validation,
+)
+
+SMALL = dict(n_components=2, random_state=0)
+AUTO = dict(epochs="auto", batch_size="auto", **SMALL)
+
+
+@pytest.fixture(scope="module")
+def X():
+    rng = np.random.RandomState(0)
+    latent = rng.rand(80, 2)
+    return latent @ rng.rand(2, 6) / 2 + 0.02 * rng.rand(80, 6)  # in [0, 1]
+
+
+def _steps(est):
+    return int(keras.ops.convert_to_numpy(est.model_.optimizer.iterations.value))
+
+
+@pytest.mark.parametrize(
+    "n, largest, expected",
+    [(30, 256, 8), (67, 256, 8), (426, 256, 32), (1347, 256, 64), (60000, 256, 256),
+     (60000, 64, 64), (1347, 64, 64)],
+)
+def test_auto_batch_size(n, largest, expected):
+    assert auto_batch_size(n, largest) == expected
+
+
+def test_plan_repeats_small_data_and_not_large():
+    small = plan_training(67, epochs="auto", batch_size=8, max_iter=200)
+    assert small.auto and small.repeats == math.ceil(MIN_STEPS_PER_ITER / 9)
+    large = plan_training(60000, epochs="auto", batch_size=256, max_iter=200)
+    assert large.repeats == 1 and large.iterations == 200
+    exact = plan_training(67, epochs=5, batch_size=8, max_iter=200)
+    assert (exact.repeats, exact.iterations, exact.auto) == (1, 5, False)
+
+
+def test_explicit_epochs_are_exact_and_never_warn(X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = DenseAutoencoder(epochs=3, batch_size=16, **SMALL).fit(X)
+    assert est.n_iter_ == 3 and len(est.loss_curve_) == 3 == len(est.history_["loss"])
+    assert _steps(est) == 3 * math.ceil(len(X) / 16)  # no repeats, no holdout
+    assert est.validation_scores_ is None
+
+
+def test_auto_stops_on_a_plateau(X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = DenseAutoencoder(max_iter=500, tol=0.05, n_iter_no_change=3, **AUTO).fit(X)
+    assert est.n_iter_ < 500
+    assert len(est.loss_curve_) == est.n_iter_ == len(est.validation_scores_)
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert est.best_loss_ is None  # the validation loss was monitored
+    # Every iteration has at least MIN_STEPS_PER_ITER steps on small data.
+    assert _steps(est) >= est.n_iter_ * MIN_STEPS_PER_ITER
+
+
+def test_budget_end_warns(X):
+    est = DenseAutoencoder(max_iter=2, tol=0.0, **AUTO)
+    with pytest.warns(ConvergenceWarning, match=r"maximum number of iterations \(2\)"):
+        est.fit(X)
+    assert est.n_iter_ == 2
+
+
+def test_training_loss_monitored_without_early_stopping(X):
+    est = DenseAutoencoder(max_iter=4, tol=0.0, early_stopping=False, **AUTO)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X)
+    assert est.validation_scores_ is None and est.best_loss_ == min(est.loss_curve_)
+    # No holdout: every row is trained on.
+    assert _steps(est) % math.ceil(len(X) / est.batch_size_) == 0
+
+
+def test_best_weights_are_restored(X):
+    est = DenseAutoencoder(max_iter=30, tol=0.0, n_iter_no_change=30, **AUTO)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X)
+    # The held-out rows are the seeded split fit made; the model scores them
+    # as the best iteration did (the Keras validation loss is a batch mean).
+    _, _, X_val, _ = split_validation(est._validate_data(X)[0], None, 0.1, est._seed)
+    np.testing.assert_allclose(-est.score(X_val), -est.best_validation_score_, rtol=1e-5)
+
+
+def test_plateau_rule_on_a_scripted_loss():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    stopper = PlateauStopping("loss", tol=0.1, n_iter_no_change=2)
+    stopper.set_model(model)
+    model.stop_training = False  # as Model.fit sets it
+    weights = {}
+    # Progress relative to what was gained: 1.0 -> 0.5 is a gain of 0.5, so
+    # 0.48 (less than 0.1 * 0.5 below the best) does not count.
+    for epoch, loss in enumerate([1.0, 0.5, 0.48, 0.47, 0.2]):
+        model.set_weights([np.full((1, 1), epoch, "float32"), np.zeros(1, "float32")])
+        weights[epoch] = model.get_weights()
+        stopper.on_epoch_end(epoch, {"loss": loss})
+        if model.stop_training:
+            break
+    assert stopper.converged and epoch == 3 and stopper.best == 0.5
+    stopper.on_train_end()
+    np.testing.assert_array_equal(model.get_weights()[0], weights[1][0])
+
+
+def test_auto_batch_size_is_resolved_at_fit(X):
+    est = DenseAutoencoder(epochs=1, batch_size="auto", **SMALL).fit(X)
+    assert est.batch_size_ == 8 and est.batch_size == "auto"
+    assert DenseAutoencoder(epochs=1, **SMALL).fit(X).batch_size_ == 256
+
+
+def test_partial_fit_is_one_epoch(X):
+    est = DenseAutoencoder(batch_size=16, **SMALL).partial_fit(X)
+    assert est.n_iter_ == 1 and _steps(est) == math.ceil(len(X) / 16)
