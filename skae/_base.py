@@ -368,6 +368,7 @@ class BaseAutoencoder(
             X, _ = self._validate_data(X, reset=False)
         else:
             X, _ = self._initialize(X)
+        if not warm or not hasattr(self, "batch_size_"):  # models saved before 0.2 lack it
             self.batch_size_ = self._resolve_batch_size(X.shape[0])
         if sample_weight is not None:
             _check_sample_weight(sample_weight, X, ensure_non_negative=True)
@@ -386,13 +387,14 @@ class BaseAutoencoder(
         # would take repeats of training rows), then the plan is made again.
         fraction = self.validation_fraction if holdout else self.validation_split
         validation = None
-        if fraction and (holdout or plan.repeats > 1):
+        if fraction and X.shape[0] >= 2 and (holdout or plan.repeats > 1):
             X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
             validation = (X_val, X_val) if w_val is None else (X_val, X_val, w_val)
             kwargs["validation_split"] = 0.0
             plan = plan_training(
                 X.shape[0], epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
             )
+        holdout = holdout and validation is not None  # one row: nothing to hold out
         X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
         stopper = None
         if plan.auto:

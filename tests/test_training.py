@@ -126,3 +126,18 @@ def test_auto_batch_size_is_resolved_at_fit(X):
 def test_partial_fit_is_one_epoch(X):
     est = DenseAutoencoder(batch_size=16, **SMALL).partial_fit(X)
     assert est.n_iter_ == 1 and _steps(est) == math.ceil(len(X) / 16)
+
+
+def test_one_sample_trains_without_a_holdout():
+    est = DenseAutoencoder(max_iter=2, **AUTO)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(np.full((1, 4), 0.5))
+    assert est.validation_scores_ is None and est.n_iter_ == 2
+
+
+def test_warm_start_of_a_model_without_batch_size_(X):
+    # A model pickled or saved before batch_size_ existed keeps training.
+    est = DenseAutoencoder(epochs=1, **SMALL).fit(X)
+    del est.batch_size_
+    est.set_params(warm_start=True).fit(X)
+    assert est.batch_size_ == 256
