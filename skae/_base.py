@@ -379,10 +379,13 @@ class BaseAutoencoder(
         # count), so partial_fit epochs do not all see the same shuffle.
         steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations.value))
         seed = None if self._seed is None else self._seed + steps
+        def make_plan(n_rows):
+            return plan_training(
+                n_rows, epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
+            )
+
         holdout = self.early_stopping and epochs == "auto"
-        plan = plan_training(
-            X.shape[0], epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
-        )
+        plan = make_plan(X.shape[0])
         # Rows are held out before they are repeated (Keras' validation_split
         # would take repeats of training rows), then the plan is made again.
         fraction = self.validation_fraction if holdout else self.validation_split
@@ -391,9 +394,7 @@ class BaseAutoencoder(
             X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
             validation = (X_val, X_val) if w_val is None else (X_val, X_val, w_val)
             kwargs["validation_split"] = 0.0
-            plan = plan_training(
-                X.shape[0], epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
-            )
+            plan = make_plan(X.shape[0])
         holdout = holdout and validation is not None  # one row: nothing to hold out
         X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
         stopper = None
