@@ -246,13 +246,7 @@ def load(name, mnist_path, cache):
 # -- one fit -----------------------------------------------------------------
 
 
-#: ``--auto``: the converging training budget and the candidate defaults of
-#: the families it was measured with (not yet the defaults).
-AUTO_PARAMS = dict(epochs="auto", batch_size="auto")
-AUTO_EXTRA = {
-    "SequenceAutoencoder": dict(units=64),
-    "VariationalAutoencoder": dict(hidden_layer_sizes=(512, 256)),
-}
+#: Parameters a run adds to every estimator of a family (none: defaults).
 EXTRA_PARAMS = {}
 
 
@@ -511,14 +505,7 @@ def main(argv=None):
                    help=f"run only these parts: {', '.join(DATASETS)}, trust, novelty")
     p.add_argument("--estimators", nargs="+", metavar="NAME", choices=ALL_MODELS,
                    help=f"run only these estimators: {', '.join(ALL_MODELS)}")
-    p.add_argument("--auto", action="store_true",
-                   help='every autoencoder with epochs="auto", batch_size="auto" (and '
-                   "SequenceAutoencoder units=64, VariationalAutoencoder hidden (512, 256)); "
-                   "writes the section bench_small_data_auto")
     args = p.parse_args(argv)
-    if args.auto:
-        for model in ALL_MODELS:
-            EXTRA_PARAMS[model] = {**AUTO_PARAMS, **AUTO_EXTRA.get(model, {})}
 
     parts = args.only or [*(QUICK if args.quick else DATASETS), "trust", "novelty"]
     wanted = set(args.estimators or ALL_MODELS)
@@ -556,18 +543,11 @@ def main(argv=None):
         detect, _ = novelty(range(2) if args.quick else range(10))
 
     total = time.perf_counter() - start
-    title = (
-        '## `epochs="auto"` on small data, against PCA at the same code size '
-        "(`bench_small_data.py --auto`)" if args.auto else
-        "## Defaults on small data, against PCA at the same code size (`bench_small_data.py`)"
-    )
+    title = "## Defaults on small data, against PCA at the same code size (`bench_small_data.py`)"
     setting = (
-        'Every estimator with `epochs="auto", batch_size="auto"` (SequenceAutoencoder '
-        "also `units=64`, VariationalAutoencoder `hidden_layer_sizes=(512, 256)`), "
-        "`n_components=k` and `random_state=0`; the detector is all defaults."
-        if args.auto else
-        "Every estimator with its **default** parameters, only `n_components=k` and "
-        "`random_state=0` set."
+        "Every estimator with its **default** parameters (the training budget adapts "
+        'to the data: `epochs="auto"`, `batch_size="auto"`), only `n_components=k` and '
+        "`random_state=0` set; the detector is all defaults."
     )
     sections = [
         title,
@@ -621,7 +601,7 @@ def main(argv=None):
         )
     sections.append(f"Total run time: {total / 60:.1f} min.")
     body = "\n\n".join(sections)
-    publish(args, "bench_small_data_auto" if args.auto else "bench_small_data", body)
+    publish(args, "bench_small_data", body)
 
 
 if __name__ == "__main__":

@@ -26,11 +26,17 @@ from . import _compat
 from ._builders import chain
 from ._compat import Interval, _check_sample_weight
 from ._inference import compiled_forward, map_batches
-from ._losses import per_sample_loss, resolve_loss, resolve_output_activation
+from ._losses import (
+    expects_probabilities,
+    per_sample_loss,
+    resolve_loss,
+    resolve_output_activation,
+)
 from ._params import TRAINING_CONSTRAINTS, check_keywords, max_auto_batch
 from ._seeding import seed_from_random_state, seeded
 from ._threads import limit_threads_from_environment
 from ._training import (
+    STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
     plan_training,
@@ -286,6 +292,7 @@ class BaseAutoencoder(
             self.loss = loss
             if set_rate:
                 del self.optimizer__learning_rate
+        kwargs.setdefault("steps_per_execution", STEPS_PER_EXECUTION)
         optimizer = kwargs["optimizer"]
         if isinstance(optimizer, keras.optimizers.Optimizer):
             # A Keras optimizer instance binds to one model's variables; a
@@ -517,6 +524,10 @@ class BaseAutoencoder(
 
         The loss is ``loss_`` averaged over features; regularization
         penalties (such as the sparse autoencoder's L1) are not included.
+        With binary cross-entropy, defined for values in [0, 1] only, a
+        value outside costs the most a value inside can (``-log(1e-7)``,
+        16.1 nats) plus its distance to [0, 1], so data out of the training
+        range never score as more normal than the data themselves.
 
         Parameters
         ----------
@@ -530,7 +541,7 @@ class BaseAutoencoder(
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        loss = per_sample_loss(self.model_.loss)
+        loss = per_sample_loss(self.model_.loss, expects_probabilities(self.loss_))
         predict = compiled_forward(self.model_)
         return -self._map_batches(lambda x: loss(x, predict(x)), X, np.float64)
 

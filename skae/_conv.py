@@ -129,7 +129,7 @@ class ConvAutoencoder(_BaseImageAutoencoder):
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
         output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=2e-3,
-        metrics=None, epochs=50, batch_size=64, max_iter=200, tol=1e-3,
+        metrics=None, epochs="auto", batch_size="auto", max_iter=200, tol=1e-3,
         n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
         validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
         random_state=None, warm_start=False,
@@ -199,7 +199,7 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
         activation="relu",
         # the training parameters: skae._params.TRAINING_PARAMS
         output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
-        metrics=None, epochs=50, batch_size=128, max_iter=200, tol=1e-3,
+        metrics=None, epochs="auto", batch_size="auto", max_iter=200, tol=1e-3,
         n_iter_no_change=10, early_stopping=True, validation_fraction=0.1,
         validation_split=0.0, shuffle=True, callbacks=None, verbose=0,
         random_state=None, warm_start=False,

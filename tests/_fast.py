@@ -24,7 +24,7 @@ def _shapes(n_components, hidden):
         "ConvAutoencoder": dict(filters=(4, 2)),
         "DenoisingAutoencoder": dict(filters=(4,), n_components=n_components),
         # 2-D tables are read as univariate sequences.
-        "SequenceAutoencoder": dict(n_components=n_components),
+        "SequenceAutoencoder": dict(n_components=n_components, units=hidden),
         # A 2-D latent space, the tutorial's.
         "VariationalAutoencoder": dict(hidden_layer_sizes=(hidden,)),
     }

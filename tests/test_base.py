@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 
 from skae import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+from skae._losses import SummedOverFeatures, out_of_range_cost, per_sample_loss
 
 FAST = dict(n_components=4, epochs=3, batch_size=64, random_state=0)
 
@@ -69,6 +70,33 @@ def test_score_is_minus_keras_loss(fitted, digits):
     X = digits[0].astype(np.float32)
     keras_loss = fitted.model_.evaluate(X, X, verbose=0, batch_size=512)
     assert fitted.score(X) == pytest.approx(-keras_loss, rel=1e-4)
+
+
+def test_cross_entropy_scores_never_reward_values_outside_0_1(fitted, digits):
+    # Measured before the fix: score(X) -0.338, score(1.5 X) -0.200, score(X - 0.5) -0.178.
+    X = digits[0]
+    assert fitted.loss_ == "binary_crossentropy"
+    assert fitted.score(1.5 * X) < fitted.score(X) - 1
+    assert fitted.score(X - 0.5) < fitted.score(X) - 1
+
+
+@pytest.mark.parametrize("summed", [False, True])
+def test_an_out_of_range_value_costs_the_largest_loss_plus_its_distance(summed):
+    loss = SummedOverFeatures("binary_crossentropy") if summed else "binary_crossentropy"
+    per_sample = per_sample_loss(loss, unit_interval=True)
+    y_pred = np.full((3, 4), 0.8, dtype=np.float32)
+    y_true = np.array([[0, 1, 0.5, 1.0], [0, 1, 0.5, 1.5], [0, 1, 0.5, -0.25]], np.float32)
+    values = per_sample(y_true, y_pred)
+    scale = 1 if summed else 1 / 4
+    cost = -np.log(keras.config.epsilon())
+    assert out_of_range_cost() == pytest.approx(cost) and cost > 16
+    assert values[1] - values[0] == pytest.approx((cost + 0.5) * scale, rel=1e-5)
+    # -0.25 is clipped to 0, whose loss against 0.8 differs from 1.0's.
+    clipped = per_sample(np.array([[0, 1, 0.5, 0.0]], np.float32), y_pred[:1])[0]
+    assert values[2] - clipped == pytest.approx((cost + 0.25) * scale, rel=1e-5)
+    # Without unit_interval (a squared error) nothing is added.
+    plain = per_sample_loss(loss)(y_true, y_pred)
+    assert plain[0] == pytest.approx(values[0]) and plain[1] < values[1]
 
 
 def test_score_rises_with_training(digits):

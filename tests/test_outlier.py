@@ -9,9 +9,11 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skae import (
     AutoencoderOutlierDetector,
     ConvAutoencoder,
+    DeepAutoencoder,
     DenseAutoencoder,
     VariationalAutoencoder,
 )
+from skae._outlier import default_autoencoder
 
 FAST = dict(epochs=3, batch_size=64, random_state=0)
 
@@ -156,13 +158,23 @@ def test_invalid_autoencoder(X):
         AutoencoderOutlierDetector(autoencoder="dense").fit(X)
 
 
-def test_default_autoencoder_is_dense(X):
+def test_default_autoencoder_is_a_squared_error_deep_one(X):
     det = AutoencoderOutlierDetector().set_params(contamination=0.2)
-    det.set_params(autoencoder=None)
+    assert det.get_params()["autoencoder"] is None
+    default = default_autoencoder()
+    assert type(default) is DeepAutoencoder and default.loss == "mse"
+    assert det.__sklearn_tags__().input_tags.allow_nan is False
     fitted = AutoencoderOutlierDetector(DenseAutoencoder(epochs=1)).fit(X[:50])
     assert type(fitted.autoencoder_) is DenseAutoencoder
     assert "autoencoder__n_components" in AutoencoderOutlierDetector(DenseAutoencoder()).get_params()
-    assert det.get_params()["autoencoder"] is None
+
+
+def test_data_outside_the_training_range_are_flagged(X, detector):
+    # A cross-entropy model: without the out-of-range cost, 1.5 * X and
+    # X - 0.5 scored better than X itself and passed as inliers.
+    assert detector.autoencoder_.loss_ == "binary_crossentropy"
+    for shifted in (1.5 * X, X - 0.5):
+        assert (detector.predict(shifted) == -1).all()
 
 
 def _distance(X, reconstruction, p):

@@ -104,6 +104,12 @@ def test_vae_score_is_the_elbo(vae, digits):
     assert -(np.mean(nll, 0) + kl).mean() == pytest.approx(elbo.mean(), rel=0.02)
 
 
+def test_vae_elbo_never_rewards_values_outside_0_1(vae, digits):
+    X = digits[0]
+    assert vae.score(1.5 * X) < vae.score(X) - 100  # nats: 16.1 per value outside
+    assert vae.score(X - 0.5) < vae.score(X) - 100
+
+
 def test_vae_elbo_improves_with_training(digits):
     X = digits[0]
     short = VariationalAutoencoder(epochs=1, random_state=0).fit(X).score(X)

@@ -21,6 +21,22 @@ def tour(tmp_path_factory):
     return out, results, lines
 
 
+def test_the_report_says_why_a_model_trails_pca(tour):
+    out, results, _ = tour
+    notes = (out / "results.md").read_text()
+    page = (out / "report.html").read_text()
+    behind = [r for r in results if r.row["test_bce"] > r.row["pca_bce"]]
+    assert behind  # one epoch each: most trail PCA
+    assert "Behind PCA with the same code size" in page
+    for r in results:
+        assert r.row["vs_pca"] == pytest.approx(r.row["test_bce"] / r.row["pca_bce"])
+    for r in behind:
+        line = next(x for x in notes.splitlines() if x.startswith(f"- {r.row['model']} ("))
+        assert f"({r.row['vs_pca']:.3f}x PCA's test BCE): " in line and len(line) > 80
+    ahead = [r.row["model"] for r in results if r not in behind]
+    assert not any(x.startswith(f"- {m} (") for m in ahead for x in notes.splitlines())
+
+
 def test_every_section_reports_a_row(tour):
     out, results, lines = tour
     assert [r.key for r in results] == list(SECTIONS)
@@ -54,7 +70,7 @@ def test_report_is_self_contained(tour):
     assert saved["data"] == "digits"
     assert [r["section"] for r in saved["results"]] == list(SECTIONS)
     np.testing.assert_allclose(saved["results"][0]["test_bce"], results[0].row["test_bce"])
-    table = (out / "results.md").read_text().splitlines()
+    table = (out / "results.md").read_text().split("\n\n")[0].splitlines()
     assert len(table) == 2 + len(SECTIONS)
     assert len({line.count("|") for line in table}) == 1  # no "|" inside a cell
 
@@ -107,7 +123,7 @@ def test_command_line_runs_a_section(tmp_path, capsys):
                  "--out", str(tmp_path), "--random-state", "3"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("| model |") and "SparseAutoencoder" in captured.out
-    assert "[1/1] SparseAutoencoder: fitting 1 epochs" in captured.err
+    assert "[1/1] SparseAutoencoder: fitting (epochs=1)" in captured.err
     assert (tmp_path / "report.html").is_file()
 
 

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skae import DenseAutoencoder
 from skae._training import (
     MIN_STEPS_PER_ITER,
+    STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
     plan_training,
@@ -118,9 +119,9 @@ def test_plateau_rule_on_a_scripted_loss():
 
 
 def test_auto_batch_size_is_resolved_at_fit(X):
-    est = DenseAutoencoder(epochs=1, batch_size="auto", **SMALL).fit(X)
+    est = DenseAutoencoder(epochs=1, **SMALL).fit(X)  # "auto" is the default
     assert est.batch_size_ == 8 and est.batch_size == "auto"
-    assert DenseAutoencoder(epochs=1, **SMALL).fit(X).batch_size_ == 256
+    assert DenseAutoencoder(epochs=1, batch_size=256, **SMALL).fit(X).batch_size_ == 256
 
 
 def test_partial_fit_is_one_epoch(X):
@@ -140,4 +141,14 @@ def test_warm_start_of_a_model_without_batch_size_(X):
     est = DenseAutoencoder(epochs=1, **SMALL).fit(X)
     del est.batch_size_
     est.set_params(warm_start=True).fit(X)
-    assert est.batch_size_ == 256
+    assert est.batch_size_ == 8
+
+
+def test_steps_per_execution_changes_only_the_speed(X):
+    fast = DenseAutoencoder(epochs=3, batch_size=8, **SMALL).fit(X)
+    plain = DenseAutoencoder(epochs=3, batch_size=8, compile__steps_per_execution=1,
+                             **SMALL).fit(X)
+    assert fast.model_.steps_per_execution == STEPS_PER_EXECUTION > 1
+    assert plain.model_.steps_per_execution == 1
+    assert _steps(fast) == _steps(plain) == 3 * math.ceil(len(X) / 8)
+    np.testing.assert_array_equal(fast.transform(X), plain.transform(X))

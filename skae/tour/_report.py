@@ -16,6 +16,7 @@ _COLUMNS = [
     ("fit_s", "fit (s)", "{:.1f}"),
     ("test_bce", "test BCE", "{:.4f}"),
     ("pca_bce", "PCA, same code size", "{:.4f}"),
+    ("vs_pca", "test BCE / PCA's", "{:.3f}"),
     ("mean_code", "mean code value", "{:.3f}"),
     ("noisy_bce", "noisy input BCE", "{:.4f}"),
     ("elbo", "ELBO (nats)", "{:.1f}"),
@@ -30,6 +31,45 @@ figure { margin: 1em 0; }
 img { max-width: 100%; }
 figcaption { color: #555; font-size: 0.9em; }
 """
+
+
+#: Why a model of the tour can trail PCA with the same code size, per class:
+#: the report prints it under the table for each model that does.
+WHY_BEHIND = {
+    "VariationalAutoencoder": (
+        "its code is a distribution pulled towards the N(0, I) prior by the KL "
+        "term of the ELBO: it trades reconstruction for a latent space one can "
+        "sample from, and its 2 latent dimensions are compared with PCA-2."
+    ),
+    "DenoisingAutoencoder": (
+        "it reconstructs clean digits from noisy ones, and PCA projects the same "
+        "noisy digits; its code is the overcomplete conv feature map, against "
+        "PCA with every component."
+    ),
+    "SequenceAutoencoder": (
+        "it reads a digit one row of pixels at a time, so its code must carry the "
+        "whole image through an LSTM's last state, where PCA sees every pixel at "
+        "once."
+    ),
+}
+
+#: What the report says of a model behind PCA without an entry above.
+_WHY_DEFAULT = (
+    "with half as many code numbers as pixels (32 of 64), PCA keeps almost all "
+    "of the digits' variance, and the test BCE of both is close to its floor, "
+    "the entropy of the pixels; a non-linear code gains over PCA on "
+    "small codes (see docs/benchmarks.md, bench_small_data: n_components=8) "
+    "rather than on large ones."
+)
+
+
+def behind_pca(results):
+    """``(model, ratio, why)`` for each result whose test BCE is above PCA's."""
+    return [
+        (r.row["model"], r.row["vs_pca"], WHY_BEHIND.get(r.row["model"], _WHY_DEFAULT))
+        for r in results
+        if r.row.get("vs_pca", 0.0) > 1.0
+    ]
 
 
 def results_table(results):
@@ -76,6 +116,14 @@ def write_report(results, images, out):
     ]
     parts += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows[1:]]
     parts.append("</table>")
+    behind = behind_pca(results)
+    if behind:
+        parts.append("<p>Behind PCA with the same code size:</p><ul>")
+        parts += [f"<li><code>{esc(m)}</code> ({ratio:.3f}x): {esc(why)}</li>"
+                  for m, ratio, why in behind]
+        parts.append("</ul>")
+    else:
+        parts.append("<p>Every model is at or ahead of PCA with the same code size.</p>")
     for r in results:
         parts.append(f"<h2>{esc(r.title)}: <code>{esc(type(r.estimator).__name__)}</code></h2>")
         parts.append(f"<p><code>{esc(repr(r.estimator))}</code></p>")
@@ -89,4 +137,5 @@ def write_report(results, images, out):
     (out / "results.json").write_text(json.dumps(
         {"data": images.name, "skae": __version__,
          "results": [dict(r.row, section=r.key) for r in results]}, indent=2))
-    (out / "results.md").write_text(markdown_table(results) + "\n")
+    notes = [f"- {m} ({ratio:.3f}x PCA's test BCE): {why}" for m, ratio, why in behind]
+    (out / "results.md").write_text("\n".join([markdown_table(results), "", *notes]) + "\n")
