@@ -49,7 +49,10 @@ def quality(X_train, X_test, epochs):
     models = [
         ("DenseAutoencoder", DenseAutoencoder(epochs=epochs["dense"], random_state=0)),
         ("SparseAutoencoder", SparseAutoencoder(epochs=epochs["dense"], random_state=0)),
-        ("DeepAutoencoder", DeepAutoencoder(epochs=epochs["deep"], random_state=0)),
+        # The tutorial's ReLU (the default is ELU since issue 14: 0.0908 test
+        # BCE after 20 epochs against ReLU's 0.0921, same machine).
+        ("DeepAutoencoder", DeepAutoencoder(epochs=epochs["deep"], activation="relu",
+                                            random_state=0)),
         ("PCA", PCA(n_components=32, random_state=0)),
     ]
     rows, activation = [], {}
@@ -144,7 +147,9 @@ def main(argv=None):
             "## Dense, sparse and deep autoencoders on MNIST (`bench_dense.py`)",
             f"60,000 training / 10,000 test images scaled to [0, 1]; defaults "
             f"(`n_components=32`, adam, batch 256, loss rule -> sigmoid + BCE), "
-            f"`random_state=0`. {environment()}.",
+            f"`random_state=0`; DeepAutoencoder with the tutorial's ReLU "
+            f"(`activation=\"relu\"`; the default ELU: 0.0908 test BCE after 20 epochs). "
+            f"{environment()}.",
             table(
                 ["model", "n_components", "epochs", "s/epoch", "test BCE", "test MSE", "mean code activation"],
                 rows,

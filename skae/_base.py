@@ -403,6 +403,8 @@ class BaseAutoencoder(
             kwargs["validation_split"] = 0.0
             plan = make_plan(X.shape[0])
         holdout = holdout and validation is not None  # one row: nothing to hold out
+        if not warm:
+            self._initialize_weights(X, sample_weight)
         X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
         stopper = None
         if plan.auto:
@@ -423,6 +425,10 @@ class BaseAutoencoder(
             )
         self._check_loss_is_finite()
         self._record_convergence(plan, stopper, holdout)
+
+    def _initialize_weights(self, X, sample_weight):
+        """Set initial weights from the training rows (after the holdout);
+        a new model keeps Keras' random ones unless a family overrides this."""
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -101,8 +101,8 @@ def test_an_out_of_range_value_costs_the_largest_loss_plus_its_distance(summed):
 
 def test_score_rises_with_training(digits):
     X = digits[0]
-    short = DenseAutoencoder(**{**FAST, "epochs": 1}).fit(X).score(X)
-    long = DenseAutoencoder(**{**FAST, "epochs": 30}).fit(X).score(X)
+    short = DenseAutoencoder(**{**FAST, "epochs": 1}, init="random").fit(X).score(X)
+    long = DenseAutoencoder(**{**FAST, "epochs": 30}, init="random").fit(X).score(X)
     assert long > short + 0.05
 
 
@@ -299,3 +299,73 @@ def test_negative_sample_weight_is_refused(digits):
     X = digits[0][:20]
     with pytest.raises(ValueError, match="Negative values in data passed to"):
         DenseAutoencoder(**FAST).fit(X, sample_weight=-np.ones(20))
+
+
+# -- init="pca" -------------------------------------------------------------------
+# A learning rate of 1e-12 leaves the initial weights as they were.
+FROZEN = dict(epochs=1, learning_rate_init=1e-12, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def wine():
+    from sklearn.datasets import load_wine
+
+    return StandardScaler().fit_transform(load_wine().data)
+
+
+def _pca_reconstruction(X, k, rows=slice(None)):
+    from sklearn.decomposition import PCA
+
+    pca = PCA(k).fit(X[rows])
+    return pca.inverse_transform(pca.transform(X))
+
+
+def test_pca_init_starts_at_pcas_reconstruction(wine):
+    ae = DenseAutoencoder(n_components=4, **FROZEN).fit(wine)
+    assert ae.loss_ == "mse" and ae.init == "pca"
+    recon = ae.inverse_transform(ae.transform(wine))
+    np.testing.assert_allclose(recon, _pca_reconstruction(wine, 4), atol=1e-5)
+    assert ae.transform(wine).min() >= -1e-6  # shifted: the ReLU passes every code
+    random = DenseAutoencoder(n_components=4, init="random", **FROZEN).fit(wine)
+    error = np.abs(random.inverse_transform(random.transform(wine)) - _pca_reconstruction(wine, 4))
+    assert error.max() > 0.5
+
+
+def test_pca_init_weights_rows_like_repeating_them(wine):
+    # Zero-weight rows are not training rows: compared on the others.
+    w = np.r_[np.zeros(60), np.ones(len(wine) - 60)]
+    ae = DenseAutoencoder(n_components=3, **FROZEN).fit(wine, sample_weight=w)
+    kept = wine[60:]
+    np.testing.assert_allclose(
+        ae.inverse_transform(ae.transform(kept)), _pca_reconstruction(wine, 3, slice(60, None))[60:],
+        atol=1e-5,
+    )
+
+
+def test_pca_init_beyond_the_rank_and_on_degenerate_data(wine):
+    ae = DenseAutoencoder(n_components=20, **FROZEN).fit(wine)  # 13 features
+    output_kernel = ae.decoder_.get_layer("reconstruction").get_weights()[0]
+    assert np.abs(output_kernel[13:]).max() < 1e-6 < np.abs(output_kernel[:13]).min()
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(wine)), wine, atol=1e-4)
+    for X in (np.full((5, 3), 0.5), np.random.RandomState(0).rand(1, 3)):
+        assert np.isfinite(DenseAutoencoder(n_components=2, **FROZEN).fit(X).transform(X)).all()
+
+
+def test_pca_init_with_a_sigmoid_output_is_pcas_to_first_order(digits):
+    X = digits[0]
+    pca = DenseAutoencoder(n_components=8, **FROZEN).fit(X)
+    random = DenseAutoencoder(n_components=8, init="random", **FROZEN).fit(X)
+    assert pca.loss_ == "binary_crossentropy"
+    assert pca.score(X) > random.score(X) + 0.2  # BCE per pixel, before training
+
+
+def test_principal_directions_are_pcas():
+    from sklearn.decomposition import PCA
+
+    from skae._init import principal_directions
+
+    X = np.random.RandomState(0).rand(50, 6) @ np.random.RandomState(1).rand(6, 6)
+    mean, components = principal_directions(X, None, 3)
+    reference = PCA(3).fit(X)
+    np.testing.assert_allclose(mean, reference.mean_)
+    np.testing.assert_allclose(np.abs(components @ reference.components_.T), np.eye(3), atol=1e-8)

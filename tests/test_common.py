@@ -61,9 +61,10 @@ _STOCHASTIC_WEIGHTS = {
 
 def expected_failures(estimator):
     if isinstance(estimator, AutoencoderOutlierDetector):
-        # Its decision_function passes the weight check (the threshold is a
-        # weighted quantile): nothing fails.
-        return {}
+        # The threshold is a weighted quantile, exact; the autoencoder's
+        # weighted and repeated fits are float32 ulps apart since init="pca"
+        # (measured: 2 of 15 decision values, |diff| <= 1.2e-7).
+        return dict(_FLOAT32_WEIGHTS)
     if isinstance(estimator, VariationalAutoencoder):
         return dict(_STOCHASTIC_WEIGHTS)
     return dict(_FLOAT32_WEIGHTS)

