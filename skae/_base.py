@@ -39,6 +39,7 @@ from ._training import (
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
+    mean_row_loss,
     plan_training,
     repeat_rows,
     split_validation,
@@ -409,7 +410,11 @@ class BaseAutoencoder(
         stopper = None
         if plan.auto:
             monitor = "val_loss" if holdout else "loss"
-            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change)
+            monitored = validation[0] if holdout else X
+            baseline = mean_row_loss(
+                per_sample_loss(self.model_.loss), X, monitored, sample_weight
+            )
+            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline)
             self._fit_callbacks = [*self._fit_callbacks, stopper]
         with seeded(seed):
             self._fit_keras_model(

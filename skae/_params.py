@@ -95,7 +95,9 @@ TRAINING_PARAMS = (
     _P("tol", 1e-3, [Interval(Real, 0, None, closed="left")], "float",
        """With ``epochs="auto"``, an iteration improves the monitored loss
        when it lowers the best one by more than ``tol`` times the progress
-       made so far (the first iteration's loss minus the best): relative,
+       made so far (from the first iteration's loss, or from the loss of
+       reconstructing every row by the mean row if that is higher, to the
+       best): relative,
        so it means the same for any scale of X and for losses with a floor
        above zero, such as cross-entropy."""),
     _P("n_iter_no_change", 10, [Interval(Integral, 1, None, closed="left")], "int",

@@ -105,7 +105,13 @@ class PlateauStopping(keras.callbacks.Callback):
     After each iteration (Keras epoch), the monitored loss (``loss``, or
     ``val_loss`` with early stopping) counts as an improvement when it is
     below the best so far by more than ``tol`` times the progress made so
-    far (the first iteration's loss minus the best). Relative to progress,
+    far: from the first iteration's loss, or from ``baseline`` (the loss of
+    reconstructing every row by the training mean) if that is higher, to
+    the best. The baseline keeps a model that starts near its optimum (a
+    DenseAutoencoder started from PCA: measured on digits, a first loss of
+    0.297 and a best of 0.283, so without it an iteration counted as an
+    improvement at 1.3e-5 and the fit never stopped within 200 iterations)
+    from treating every crumb as progress. Relative to progress,
     not to the loss itself: a binary cross-entropy never falls below the
     entropy of the data (measured on digits: 0.29 of a first 0.55), so a
     tolerance relative to the loss would stop nothing, and one relative to
@@ -114,9 +120,10 @@ class PlateauStopping(keras.callbacks.Callback):
     improvement, and the weights of the best iteration are put back.
     """
 
-    def __init__(self, monitor, tol, n_iter_no_change):
+    def __init__(self, monitor, tol, n_iter_no_change, baseline=None):
         super().__init__()
         self.monitor, self.tol, self.n_iter_no_change = monitor, tol, n_iter_no_change
+        self.baseline = baseline
         self.first = None
         self.best = np.inf
         self.best_weights = None
@@ -130,7 +137,8 @@ class PlateauStopping(keras.callbacks.Callback):
             return  # a non-finite loss stops the fit elsewhere
         if self.first is None:
             self.first = float(value)
-        progress = max(self.first - self.best, 0.0) if self.best < np.inf else 0.0
+        start = self.first if self.baseline is None else max(self.first, self.baseline)
+        progress = max(start - self.best, 0.0) if self.best < np.inf else 0.0
         if self.best == np.inf or value < self.best - self.tol * progress:
             self.best, self.best_iteration, self.wait = float(value), epoch, 0
             self.best_weights = self.model.get_weights()
@@ -145,11 +153,39 @@ class PlateauStopping(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
+def mean_row_loss(per_sample_loss, X_train, X_monitor, sample_weight=None):
+    """The loss of reconstructing each row of ``X_monitor`` by the (weighted)
+    mean row of ``X_train``: what an autoencoder that ignores its input
+    scores, the scale of :class:`PlateauStopping`'s progress."""
+    mean = np.average(X_train, axis=0, weights=sample_weight).astype(X_monitor.dtype)
+    prediction = np.broadcast_to(mean, X_monitor.shape)
+    return float(np.mean(per_sample_loss(X_monitor, prediction)))
+
+
 def warn_not_converged(name, max_iter):
     warnings.warn(
         f"{name}: the maximum number of iterations ({max_iter}) was reached and "
         "the loss has not reached a plateau yet. Raise max_iter, or set "
         "epochs to train a fixed number of epochs.",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=_caller_stacklevel(),
     )
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` of the first frame outside skae and scikeras: the
+    warning points at the user's ``fit`` call (or a scikit-learn
+    meta-estimator's), not at the wrappers in between."""
+    import os
+    import sys
+
+    import scikeras
+
+    internal = tuple(
+        os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+        for module in (sys.modules[__package__], scikeras)
+    )
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(internal):
+        frame, level = frame.f_back, level + 1
+    return level

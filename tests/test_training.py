@@ -10,11 +10,13 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skae import DenseAutoencoder
+from skae._losses import per_sample_loss
 from skae._training import (
     MIN_STEPS_PER_ITER,
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
+    mean_row_loss,
     plan_training,
     split_validation,
 )
@@ -75,9 +77,11 @@ def test_auto_stops_on_a_plateau(X):
 
 def test_budget_end_warns(X):
     est = DenseAutoencoder(max_iter=2, tol=0.0, **AUTO)
-    with pytest.warns(ConvergenceWarning, match=r"maximum number of iterations \(2\)"):
+    with pytest.warns(ConvergenceWarning, match=r"maximum number of iterations \(2\)") as record:
         est.fit(X)
     assert est.n_iter_ == 2
+    # It points at the caller's fit, not at skae's or scikeras' internals.
+    assert {w.filename for w in record if w.category is ConvergenceWarning} == {__file__}
 
 
 def test_training_loss_monitored_without_early_stopping(X):
@@ -116,6 +120,31 @@ def test_plateau_rule_on_a_scripted_loss():
     assert stopper.converged and epoch == 3 and stopper.best == 0.5
     stopper.on_train_end()
     np.testing.assert_array_equal(model.get_weights()[0], weights[1][0])
+
+
+@pytest.mark.parametrize("baseline, stops_at", [(None, None), (0.45, 2)])
+def test_progress_counts_from_the_mean_rows_loss_when_it_is_higher(baseline, stops_at):
+    # A model that starts near its optimum (first loss 0.30): counted from
+    # the first iteration, progress is 0.01 and every crumb improves on it;
+    # counted from the mean row's loss (0.45), 0.285 is no improvement.
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    stopper = PlateauStopping("loss", tol=0.1, n_iter_no_change=2, baseline=baseline)
+    stopper.set_model(model)
+    model.stop_training = False
+    stopped = None
+    for epoch, loss in enumerate([0.30, 0.29, 0.285, 0.282, 0.280]):
+        stopper.on_epoch_end(epoch, {"loss": loss})
+        if model.stop_training:
+            stopped = epoch
+            break
+    assert stopped == stops_at
+
+
+def test_mean_row_loss_is_the_loss_of_predicting_the_mean():
+    X = np.array([[0.0, 1.0], [1.0, 1.0]], "float32")
+    loss = per_sample_loss("mse")
+    assert mean_row_loss(loss, X, X) == pytest.approx(0.125)  # (0.25 + 0) / 2 per row
+    assert mean_row_loss(loss, X, X[:1], sample_weight=[3.0, 1.0]) == pytest.approx(0.03125)
 
 
 def test_auto_batch_size_is_resolved_at_fit(X):
