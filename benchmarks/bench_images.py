@@ -33,7 +33,10 @@ from skae import ConvAutoencoder, DenoisingAutoencoder  # noqa: E402
 from skae._builders import chain, conv_decoder, conv_encoder  # noqa: E402
 
 LEARNING_RATE = 2e-3  # measured: reaches the same loss in fewer epochs than 1e-3
-CONV = dict(batch_size=64, optimizer__learning_rate=LEARNING_RATE, random_state=0)
+# The tutorial's ReLU (the default is ELU since issue 14: 0.0904 test BCE
+# after 10 epochs against ReLU's 0.0924, same machine).
+CONV = dict(batch_size=64, optimizer__learning_rate=LEARNING_RATE, activation="relu",
+            random_state=0)
 
 
 def raw_keras_fit(X_flat, epochs, seed=0):
@@ -112,7 +115,9 @@ def main(argv=None):
         [
             "## Convolutional and denoising autoencoders on MNIST (`bench_images.py`)",
             "28x28 images scaled to [0, 1], passed as 3-D arrays `(n, 28, 28)`. "
-            f"ConvAutoencoder: default layers (filters 16-8-8, code = the 4x4x8 map), "
+            f"ConvAutoencoder: default layers (filters 16-8-8, code = the 4x4x8 map) with "
+            f"the tutorial's ReLU (`activation=\"relu\"`; the default ELU: 0.0904 test BCE "
+            f"after 10 epochs), "
             f"batch 64, `optimizer__learning_rate={LEARNING_RATE}`; DenoisingAutoencoder: "
             f"defaults (filters 32-32, noise 0.5, batch 128). `random_state=0`. {environment()}.",
             table(["model", "n_components", "epochs", "s/epoch", "test BCE", "test MSE"], rows),

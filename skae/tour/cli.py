@@ -33,7 +33,7 @@ def build_parser():
             "Train the seven skae autoencoders (the sections of the Keras tutorial "
             "'Building Autoencoders in Keras'), compare each with PCA, and write an "
             "HTML report with the tutorial's figures. Default data: scikit-learn's "
-            "8x8 digits (no download; about 2 minutes on 2 cores)."
+            "8x8 digits (no download; about 3 minutes on 2 cores)."
         ),
     )
     tour.add_argument(
