@@ -103,8 +103,8 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     >>> from skae import AutoencoderOutlierDetector, DenseAutoencoder
     >>> rng = np.random.RandomState(0)
     >>> X = rng.rand(200, 8) * 0.1 + 0.45  # normal data
-    >>> det = AutoencoderOutlierDetector(
-    ...     DenseAutoencoder(n_components=2, epochs=2, random_state=0),
+    >>> det = AutoencoderOutlierDetector(  # a squared error: see ``autoencoder``
+    ...     DenseAutoencoder(n_components=2, epochs=2, loss="mse", random_state=0),
     ...     contamination=0.05,
     ... ).fit(X)
     >>> float(np.mean(det.predict(X) == -1))  # 5% of the training data
