@@ -10,6 +10,8 @@ from __future__ import annotations
 import textwrap
 from numbers import Real
 
+import keras
+
 from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import dense_decoder, dense_encoder
 from ._compat import Interval, StrOptions
@@ -30,20 +32,29 @@ _PCA_START_MEASURED = {
         "epochs a test BCE of 0.0928 against 0.0986 (mean code activation 2.01, "
         "the DenseAutoencoder's 3.62: still sparser)"
     ),
+    "DeepAutoencoder": (
+        '0.97x PCA-32\'s test error on 1,347 digits against 1.30x from "random" '
+        "(0.46x PCA-8's both ways), 0.94x PCA-32's on 100 MNIST images against "
+        "1.85x, 0.67x on 1,000 against 1.17x, and 1.02x PCA-8's on 72 series of "
+        "150 steps against 1.41x"
+    ),
 }
 
 
 def _init_parameter_doc(class_name):
     """The numpydoc entry of ``init``, with ``class_name``'s measurements."""
     text = (
-        '"pca": the code is the training rows\' PCA coordinates (scaled, and '
-        "shifted to be non-negative so that the ReLU passes them) and the output "
-        "layer decodes them to PCA's reconstruction (exactly with a linear output, "
-        "to first order with a sigmoid), so training starts where PCA ends, as "
-        'TSNE\'s ``init="pca"``. Measured with the default budget: '
+        '"pca": the first layer computes the training rows\' PCA coordinates '
+        "(scaled, and shifted to be non-negative so that the activation passes "
+        "them), hidden layers pass them on unchanged and the output layer decodes "
+        "them to PCA's reconstruction (exactly with a linear output, to first "
+        "order with a sigmoid), so training starts where PCA ends, as TSNE's "
+        '``init="pca"``; the other units start random and reach the output through '
+        "zeros. Measured with the default budget: "
         f"{_PCA_START_MEASURED[class_name]}. \"random\" is Keras' initialisation, "
-        "the tutorial's. Code units beyond the data's rank start random and decode "
-        "to nothing."
+        "the tutorial's. The start is exact with activations that pass "
+        'non-negative numbers unchanged ("relu", "elu", "linear"); with others it '
+        "is PCA's only where the activation is close to the identity."
     )
     body = textwrap.fill("How the weights start. " + text, width=72,
                          initial_indent="    ", subsequent_indent="    ")
@@ -74,17 +85,22 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         """"pca" or "random": how a new model's code and output layers start."""
         return "random"
 
+    def _dense_chain(self):
+        """The Dense layers from input to output: the encoder's, the code,
+        the decoder's, the reconstruction."""
+        return [layer for model in (self.encoder_, self.decoder_) for layer in model.layers
+                if isinstance(layer, keras.layers.Dense)]
+
     def _initialize_weights(self, X, sample_weight):
         if self._init_scheme() != "pca":
             return
-        code = self.encoder_.get_layer("code")
-        output = self.decoder_.get_layer("reconstruction")
+        chain = self._dense_chain()
         start = pca_weights(
             X, sample_weight, self.n_components_, self.output_activation_,
-            *code.get_weights(), *output.get_weights(), seed=self._seed,
+            [layer.get_weights() for layer in chain], seed=self._seed,
         )
-        code.set_weights([start.code_kernel, start.code_bias])
-        output.set_weights([start.output_kernel, start.output_bias])
+        for layer, weights in zip(chain, start.layers):
+            layer.set_weights(list(weights))
 
     def _build_encoder_decoder(self, n_features, output_activation):
         hidden = self._hidden_sizes()
@@ -244,7 +260,7 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         return self.init
 
 
-@fill_doc(**TRAINING_DOCS)
+@fill_doc(**TRAINING_DOCS, init_parameter=_init_parameter_doc)
 class DeepAutoencoder(_BaseDenseAutoencoder):
     """Autoencoder with a mirrored stack of Dense layers.
 
@@ -267,7 +283,8 @@ class DeepAutoencoder(_BaseDenseAutoencoder):
         has 0.98x PCA-8's test error on standardised wine against 1.85x,
         0.80x against 1.07x on breast_cancer, 0.46x against 0.62x on
         digits, and on MNIST (20 epochs, 32-d code) a test BCE of 0.0908
-        against 0.0921.
+        against 0.0921 (both from random weights).
+    {{init_parameter}}
     {{training_parameters}}
 
     Attributes
@@ -293,6 +310,7 @@ class DeepAutoencoder(_BaseDenseAutoencoder):
     _parameter_constraints: dict = {
         **_BaseDenseAutoencoder._parameter_constraints,
         "hidden_layer_sizes": ["array-like"],
+        **_INIT_CONSTRAINT,
     }
 
     def __init__(
@@ -301,6 +319,7 @@ class DeepAutoencoder(_BaseDenseAutoencoder):
         n_components=32,
         *,
         activation="elu",
+        init="pca",
         # the training parameters: skae._params.TRAINING_PARAMS
         output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
         metrics=None, epochs="auto", batch_size="auto", max_iter=200, tol=1e-3,
@@ -313,3 +332,6 @@ class DeepAutoencoder(_BaseDenseAutoencoder):
 
     def _hidden_sizes(self):
         return check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+
+    def _init_scheme(self):
+        return self.init

@@ -1,4 +1,4 @@
-"""Initial weights from PCA: the one-layer autoencoders start where PCA ends.
+"""Initial weights from PCA: the Dense autoencoders start where PCA ends.
 
 A one-layer autoencoder trained from random weights converges slowly on the
 directions of small variance: with ``epochs="auto"`` a DenseAutoencoder on
@@ -25,14 +25,12 @@ MAX_INIT_ROWS = 10_000
 
 @dataclass(frozen=True)
 class PCAWeights:
-    """Kernels and biases of the code layer (``encoder``) and the output
-    layer (``decoder``), and ``n_pca``: how many code units hold a principal
-    direction (the others keep their random weights and decode to nothing)."""
+    """``layers``: the ``(kernel, bias)`` of each Dense layer, input to
+    output, and ``n_pca``: how many units of each inner layer carry a
+    principal coordinate (the others keep their random weights and reach
+    the output through zeros)."""
 
-    code_kernel: np.ndarray
-    code_bias: np.ndarray
-    output_kernel: np.ndarray
-    output_bias: np.ndarray
+    layers: tuple
     n_pca: int
 
 
@@ -55,45 +53,55 @@ def principal_directions(X, sample_weight, n_components):
     return mean, components * signs[:, None]
 
 
-def pca_weights(X, sample_weight, n_components, output_activation, code_kernel,
-                code_bias, output_kernel, output_bias, seed=None):
-    """:class:`PCAWeights` for an ``n_features -> n_components -> n_features``
-    autoencoder whose code layer is the identity on non-negative inputs
-    (ReLU, ELU, linear).
+def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=None):
+    """:class:`PCAWeights` for a chain of Dense layers ``n_features -> ... ->
+    n_features`` (``layers``: their random initial ``(kernel, bias)``, input
+    to output) whose inner activations are the identity on non-negative
+    inputs (ReLU, ELU, linear).
 
-    The code of a row is its PCA coordinates, scaled so that the widest has
-    unit standard deviation and shifted so that every training row's are
-    non-negative (a ReLU passes them unchanged); the output layer maps them
-    back to PCA's reconstruction: exactly with a linear output, through the
-    tangent of the sigmoid at 0.5 with a sigmoid one. ``code_kernel`` and
-    the others are the layers' random initial weights: units beyond PCA's
-    rank keep them, and their output rows are zeroed.
+    The first layer maps a row to its PCA coordinates in its first ``n_pca``
+    units, scaled so that the widest has unit standard deviation and shifted
+    so that every training row's are non-negative (the activation passes
+    them unchanged); each inner layer passes those units on unchanged, and
+    the output layer maps them back to PCA's reconstruction: exactly with a
+    linear output, through the tangent of the sigmoid at 0.5 with a sigmoid
+    one. ``n_pca`` is the number of principal directions with non-zero
+    variance, at most ``n_components`` and the narrowest inner layer. The
+    other units keep their random weights, and nothing reaches the PCA path
+    or the output from them until training moves the zeros: the start is
+    PCA's, and the rest of the network is free to improve on it.
     """
     X = np.asarray(X)
     if len(X) > MAX_INIT_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
         X = X[rows]
         sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
-    mean, components = principal_directions(X, sample_weight, n_components)
+    widths = [np.shape(kernel)[1] for kernel, _ in layers[:-1]]
+    mean, components = principal_directions(X, sample_weight, min([n_components, *widths]))
     n_pca = len(components)
-    code_kernel, code_bias = np.array(code_kernel), np.array(code_bias)
-    output_kernel, output_bias = np.array(output_kernel), np.array(output_bias)
+    layers = [(np.array(kernel), np.array(bias)) for kernel, bias in layers]
     if n_pca == 0:  # constant data: nothing to start from
-        return PCAWeights(code_kernel, code_bias, output_kernel, output_bias, 0)
+        return PCAWeights(tuple(layers), 0)
     coords = (np.asarray(X, np.float64) - mean) @ components.T
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     # Weighted, so a weight of 2 starts like a repeated row.
     scale = 1.0 / np.sqrt((w @ coords**2) / w.sum()).max()
     shift = -coords.min(axis=0) * scale
-    code_kernel[:, :n_pca] = components.T * scale
-    code_bias[:n_pca] = shift - (components @ mean) * scale
-    decode = components / scale  # code -> centred row
+    first_kernel, first_bias = layers[0]
+    first_kernel[:, :n_pca] = components.T * scale
+    first_bias[:n_pca] = shift - (components @ mean) * scale
+    for kernel, bias in layers[1:-1]:  # pass the coordinates on, and only them
+        kernel[:, :n_pca] = 0.0
+        kernel[:n_pca, :n_pca] = np.eye(n_pca)
+        bias[:n_pca] = 0.0
+    decode = components / scale  # coordinates -> centred row
     offset = mean - (shift / scale) @ components
     if output_activation == "sigmoid":
         decode, offset = 4.0 * decode, 4.0 * (offset - 0.5)
+    output_kernel, output_bias = layers[-1]
     output_kernel[:n_pca] = decode
     output_kernel[n_pca:] = 0.0
     output_bias[:] = offset
-    dtype = code_kernel.dtype
-    return PCAWeights(*(a.astype(dtype) for a in (code_kernel, code_bias, output_kernel,
-                                                  output_bias)), n_pca)
+    dtype = first_kernel.dtype
+    return PCAWeights(
+        tuple((kernel.astype(dtype), bias.astype(dtype)) for kernel, bias in layers), n_pca)

@@ -331,6 +331,18 @@ def test_pca_init_starts_at_pcas_reconstruction(wine):
     assert error.max() > 0.5
 
 
+@pytest.mark.parametrize("hidden, n_pca", [((16, 8), 4), ((16, 3), 3)])
+def test_deep_pca_init_passes_the_coordinates_through_its_hidden_layers(wine, hidden, n_pca):
+    # Hidden layers narrower than the code carry as many coordinates as they can.
+    ae = DeepAutoencoder(hidden, n_components=4, **FROZEN).fit(wine)
+    assert ae.init == "pca"
+    np.testing.assert_allclose(
+        ae.inverse_transform(ae.transform(wine)), _pca_reconstruction(wine, n_pca), atol=1e-4)
+    random = DeepAutoencoder(hidden, n_components=4, init="random", **FROZEN).fit(wine)
+    error = random.inverse_transform(random.transform(wine)) - _pca_reconstruction(wine, n_pca)
+    assert np.abs(error).max() > 0.5
+
+
 def test_pca_init_weights_rows_like_repeating_them(wine):
     # Zero-weight rows are not training rows: compared on the others.
     w = np.r_[np.zeros(60), np.ones(len(wine) - 60)]
