@@ -174,7 +174,9 @@ def lstm_encoder(timesteps, n_features, n_components, units=None, name="encoder"
 
     ``units=None`` is the tutorial's: the code is the last state of an LSTM
     of ``n_components`` units. With ``units``, an LSTM of that width reads
-    the sequence and a linear Dense layer maps its last state to the code.
+    the sequence, and the code is a linear map of its last state plus a
+    linear map of the whole sequence (``"linear"``, the decoder's mirror):
+    the LSTM adds what a linear (PCA-like) encoder cannot.
     """
     inputs = keras.Input(shape=(timesteps * n_features,), name="x")
     x = keras.layers.Reshape((timesteps, n_features), name="sequence")(inputs)
@@ -182,7 +184,9 @@ def lstm_encoder(timesteps, n_features, n_components, units=None, name="encoder"
         code = keras.layers.LSTM(n_components, name="code")(x)
     else:
         x = keras.layers.LSTM(units, name="lstm")(x)
-        code = keras.layers.Dense(n_components, name="code")(x)
+        x = keras.layers.Dense(n_components, name="from_lstm")(x)
+        linear = keras.layers.Dense(n_components, name="linear")(inputs)
+        code = keras.layers.Add(name="code")([x, linear])
     return keras.Model(inputs, code, name=name)
 
 

@@ -53,7 +53,8 @@ def principal_directions(X, sample_weight, n_components):
     return mean, components * signs[:, None]
 
 
-def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=None):
+def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=None,
+                shift=True):
     """:class:`PCAWeights` for a chain of Dense layers ``n_features -> ... ->
     n_features`` (``layers``: their random initial ``(kernel, bias)``, input
     to output) whose inner activations are the identity on non-negative
@@ -65,7 +66,8 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     them unchanged); each inner layer passes those units on unchanged, and
     the output layer maps them back to PCA's reconstruction: exactly with a
     linear output, through the tangent of the sigmoid at 0.5 with a sigmoid
-    one. ``n_pca`` is the number of principal directions with non-zero
+    one. ``shift=False`` leaves the coordinates centred, for a linear code.
+    ``n_pca`` is the number of principal directions with non-zero
     variance, at most ``n_components`` and the narrowest inner layer. The
     other units keep their random weights, and nothing reaches the PCA path
     or the output from them until training moves the zeros: the start is
@@ -86,7 +88,7 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     # Weighted, so a weight of 2 starts like a repeated row.
     scale = 1.0 / np.sqrt((w @ coords**2) / w.sum()).max()
-    shift = -coords.min(axis=0) * scale
+    shift = -coords.min(axis=0) * scale if shift else np.zeros(n_pca)
     first_kernel, first_bias = layers[0]
     first_kernel[:, :n_pca] = components.T * scale
     first_bias[:n_pca] = shift - (components @ mean) * scale

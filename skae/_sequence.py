@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from numbers import Integral
 
+import numpy as np
+
 from ._base import BaseAutoencoder, set_init_params
 from ._builders import lstm_decoder, lstm_encoder
-from ._compat import Interval
+from ._compat import Interval, StrOptions
+from ._init import pca_weights
 from ._params import TRAINING_DOCS, fill_doc
 
 
@@ -35,11 +38,23 @@ class SequenceAutoencoder(BaseAutoencoder):
         alone (measured on 67 z-normalised series of 24 steps with
         ``epochs="auto"``: 7.2x PCA-8's test error, a reconstruction of
         almost nothing). An int is the width of wider encoder and decoder
-        LSTMs: the encoder's last state is mapped to the code by a linear
-        layer, and the decoder adds a linear map from the code to the whole
-        sequence to its LSTM's output, so the LSTM learns what a linear
-        decoder cannot (the default ``units=64``, same data: 1.9x PCA-8's
-        error).
+        LSTMs, each beside a linear path: the code is a linear map of the
+        encoder's last state plus a linear map of the whole sequence, and
+        the decoder adds a linear map from the code to the whole sequence to
+        its LSTM's output, so the LSTMs learn what a linear (PCA-like)
+        encoder and decoder cannot (the default ``units=64``, same data,
+        random start: 1.9x PCA-8's error).
+    init : {"pca", "random"}, default="pca"
+        How the weights start, with ``units`` set. "pca": the linear paths
+        are PCA's projection (scaled to unit standard deviation) and
+        reconstruction (to first order with a sigmoid output), and the
+        layers that bring the LSTMs in start at zero, so training starts
+        where PCA ends and the LSTMs add to it. Measured with the default
+        budget on 72 z-normalised series of 150 steps: 1.01x PCA-8's test
+        error against 2.24x from "random", with 1-NN accuracy on the codes
+        of 0.83 against 0.58 (PCA-8's: 0.83). "random" is Keras'
+        initialisation; ``units=None`` has no linear path and always
+        starts random.
     {{training_parameters}}
 
     Attributes
@@ -66,6 +81,7 @@ class SequenceAutoencoder(BaseAutoencoder):
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
         "units": [Interval(Integral, 1, None, closed="left"), None],
+        "init": [StrOptions({"pca", "random"})],
     }
 
     def __init__(
@@ -73,6 +89,7 @@ class SequenceAutoencoder(BaseAutoencoder):
         n_components=32,
         *,
         units=64,
+        init="pca",
         # the training parameters: skae._params.TRAINING_PARAMS
         output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
         metrics=None, epochs="auto", batch_size="auto", max_iter=200, tol=1e-3,
@@ -95,3 +112,19 @@ class SequenceAutoencoder(BaseAutoencoder):
             output_activation=output_activation,
         )
         return encoder, decoder
+
+    def _initialize_weights(self, X, sample_weight):
+        if self.init != "pca" or self.units is None:
+            return
+        encode = self.encoder_.get_layer("linear")
+        decode = self.decoder_.get_layer("linear")
+        start = pca_weights(
+            np.reshape(X, (len(X), -1)), sample_weight, self.n_components_,
+            self.output_activation_, [encode.get_weights(), decode.get_weights()],
+            seed=self._seed, shift=False,
+        )
+        encode.set_weights(list(start.layers[0]))
+        decode.set_weights(list(start.layers[1]))
+        # The LSTMs join through zeros: the start is PCA's alone.
+        for layer in (self.encoder_.get_layer("from_lstm"), self.decoder_.get_layer("step")):
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])

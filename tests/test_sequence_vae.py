@@ -40,9 +40,30 @@ def test_sequence_four_dimensional_input_is_refused():
 
 def test_sequence_model_learns(digits):
     X = digits[0].reshape(-1, 8, 8)  # 8 timesteps of 8 pixels
-    short = SequenceAutoencoder(16, epochs=1, random_state=0).fit(X).score(X)
-    long = SequenceAutoencoder(16, epochs=30, random_state=0).fit(X).score(X)
+    short = SequenceAutoencoder(16, init="random", epochs=1, random_state=0).fit(X).score(X)
+    long = SequenceAutoencoder(16, init="random", epochs=30, random_state=0).fit(X).score(X)
     assert long > short + 0.05
+
+
+def test_sequence_pca_init_starts_at_pcas_reconstruction():
+    from sklearn.decomposition import PCA
+
+    t = np.linspace(0, 4 * np.pi, 30)
+    rng = np.random.RandomState(0)
+    X = np.stack([np.sin(t * f + p) for f, p in zip(rng.uniform(0.5, 2, 50), rng.uniform(0, 3, 50))])
+    X = X[:, :, None] + 0.1 * rng.randn(50, 30, 1)  # z-normalised-like: negative values, mse
+    frozen = dict(n_components=3, units=4, epochs=1, learning_rate_init=1e-12, random_state=0)
+    ae = SequenceAutoencoder(**frozen).fit(X)
+    assert ae.init == "pca" and ae.loss_ == "mse"
+    flat = X.reshape(50, -1)
+    pca = PCA(3).fit(flat)
+    expected = pca.inverse_transform(pca.transform(flat)).reshape(X.shape)
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)), expected, atol=1e-4)
+    random = SequenceAutoencoder(**frozen, init="random").fit(X)
+    assert np.abs(random.inverse_transform(random.transform(X)) - expected).max() > 0.5
+    # The tutorial's design has no linear path: it starts random whatever init says.
+    tutorial = SequenceAutoencoder(**{**frozen, "units": None}).fit(X)
+    assert np.abs(tutorial.inverse_transform(tutorial.transform(X)) - expected).max() > 0.5
 
 
 @pytest.mark.parametrize(

@@ -58,9 +58,9 @@ WHY_BEHIND = {
         "code keeps where things are, not the fewest numbers that rebuild them."
     ),
     "SequenceAutoencoder": (
-        "it reads a digit one row of pixels at a time, so its code must carry the "
-        "whole image through an LSTM's last state, where PCA sees every pixel at "
-        "once."
+        "it reads a digit one row of pixels at a time; it starts at PCA's solution "
+        "(linear paths beside its LSTMs), and the iteration it keeps is the best "
+        "on held-out training rows, which need not be the best on the test rows."
     ),
 }
 
