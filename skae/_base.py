@@ -400,7 +400,8 @@ class BaseAutoencoder(
         validation = None
         if fraction and X.shape[0] >= 2 and (holdout or plan.repeats > 1):
             X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
-            validation = (X_val, X_val) if w_val is None else (X_val, X_val, w_val)
+            inputs = self._validation_input(X_val, seed)
+            validation = (inputs, X_val) if w_val is None else (inputs, X_val, w_val)
             kwargs["validation_split"] = 0.0
             plan = make_plan(X.shape[0])
         holdout = holdout and validation is not None  # one row: nothing to hold out
@@ -410,7 +411,7 @@ class BaseAutoencoder(
         stopper = None
         if plan.auto:
             monitor = "val_loss" if holdout else "loss"
-            monitored = validation[0] if holdout else X
+            monitored = validation[1] if holdout else X  # the targets
             baseline = mean_row_loss(
                 per_sample_loss(self.model_.loss), X, monitored, sample_weight
             )
@@ -430,6 +431,11 @@ class BaseAutoencoder(
             )
         self._check_loss_is_finite()
         self._record_convergence(plan, stopper, holdout)
+
+    def _validation_input(self, X_val, seed):
+        """What the model reads of the held-out rows (their targets are the
+        rows themselves): the rows, unless a family trains on altered input."""
+        return X_val
 
     def _initialize_weights(self, X, sample_weight):
         """Set initial weights from the training rows (after the holdout);

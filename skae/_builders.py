@@ -106,7 +106,9 @@ def conv_encoder(
     table), reshaped inside the model. Pooling pads ("same"), so any image
     size works: 28x28 with three poolings gives a (4, 4, filters[-1]) map;
     small images pool fewer times (:func:`n_poolings`).
-    ``n_components`` adds a Dense bottleneck of that size after the map.
+    ``n_components`` adds a bottleneck of that size: a linear map of the
+    feature map plus a linear map of the image (``"linear"``, the decoder's
+    mirror), so the convolutions add what a linear (PCA-like) code cannot.
     """
     h, w, c = image_shape
     n_pool = n_poolings(image_shape, len(filters))
@@ -120,7 +122,9 @@ def conv_encoder(
             x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(x)
     x = keras.layers.Flatten(name="code_map")(x)
     if n_components:
-        x = keras.layers.Dense(n_components, activation=activation, name="code")(x)
+        x = keras.layers.Dense(n_components, name="from_conv")(x)
+        linear = keras.layers.Dense(n_components, name="linear")(inputs)
+        x = keras.layers.Add(name="code")([x, linear])
     return keras.Model(inputs, x, name=name)
 
 
@@ -137,7 +141,9 @@ def conv_decoder(
 
     ``filters`` are the encoder's; the decoder uses them reversed, then one
     Conv2D to the ``c`` output channels, crops the upsampled map to
-    ``(h, w)`` and flattens it to match the input.
+    ``(h, w)`` and flattens it to match the input. With ``n_components``
+    (a bottleneck), a linear map from the code to the image is added before
+    the output activation.
     """
     h, w, c = image_shape
     n_pool = n_poolings(image_shape, len(filters))
@@ -156,7 +162,8 @@ def conv_decoder(
         if len(filters) - 1 - i < n_pool:  # mirrors the encoder's poolings
             x = keras.layers.UpSampling2D(2, name=f"upsample_{i}")(x)
     x = keras.layers.Conv2D(
-        c, kernel_size, activation=output_activation, padding="same", name="reconstruction"
+        c, kernel_size, activation=None if n_components else output_activation,
+        padding="same", name="reconstruction",
     )(x)
     extra_h, extra_w = ph * 2**n_pool - h, pw * 2**n_pool - w
     if extra_h or extra_w:
@@ -165,6 +172,10 @@ def conv_decoder(
             name="crop",
         )(x)
     outputs = keras.layers.Flatten(name="pixels")(x)
+    if n_components:
+        linear = keras.layers.Dense(h * w * c, name="linear")(inputs)
+        outputs = keras.layers.Add(name="sum")([outputs, linear])
+        outputs = keras.layers.Activation(output_activation, name="output")(outputs)
     return keras.Model(inputs, outputs, name=name)
 
 

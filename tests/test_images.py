@@ -62,6 +62,31 @@ def test_bottleneck_n_components(digits):
     assert list(ae.get_feature_names_out()) == [f"convautoencoder{i}" for i in range(5)]
 
 
+@pytest.mark.parametrize("Estimator", [ConvAutoencoder, DenoisingAutoencoder])
+def test_bottleneck_starts_at_pcas_reconstruction(Estimator, digits):
+    from sklearn.decomposition import PCA
+
+    X = digits[0][:300]
+    X = X - X.mean(axis=0)  # negative values: a linear output and mse
+    frozen = dict(filters=(4, 4), epochs=1, learning_rate_init=1e-12, random_state=0)
+    ae = Estimator(n_components=5, **frozen).fit(X)  # one step at 1e-12: the start
+    assert ae.init == "pca" and ae.loss_ == "mse"
+    pca = PCA(5).fit(X)
+    expected = pca.inverse_transform(pca.transform(X))
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)), expected, atol=1e-4)
+    random = ae.set_params(init="random").fit(X)
+    assert np.abs(random.inverse_transform(random.transform(X)) - expected).max() > 0.1
+
+
+def test_code_map_models_start_random(digits):
+    # No bottleneck (the tutorial's code map): no linear path, whatever init says.
+    X = digits[0][:100]
+    frozen = dict(filters=(4, 4), epochs=1, learning_rate_init=1e-12, random_state=0)
+    a = ConvAutoencoder(**frozen).fit(X).transform(X)
+    b = ConvAutoencoder(init="random", **frozen).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize(
     "params, X_shape, match",
     [
@@ -154,6 +179,25 @@ def test_training_noise_is_seeded(digits):
     c = DenoisingAutoencoder(random_state=1, **params).fit(X).transform(X)
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_denoiser_holds_out_noisy_rows(digits):
+    # Early stopping judges the denoiser on its own task: noisy held-out
+    # rows against their clean selves.
+    from skae._conv import _add_noise
+    from skae._training import split_validation
+
+    X = digits[0][:200].astype(np.float32)
+    ae = DenoisingAutoencoder(filters=(4,), max_iter=1, n_iter_no_change=1, random_state=0)
+    ae.fit(X)
+    _, _, X_val, _ = split_validation(X, None, ae.validation_fraction, ae._seed)
+    noisy = _add_noise(X_val, ae.noise_factor, ae.data_range_, ae._seed)
+    assert not np.allclose(noisy, X_val)
+    noisy_loss = ae.model_.evaluate(noisy, X_val, verbose=0)
+    clean_loss = ae.model_.evaluate(X_val, X_val, verbose=0)
+    assert ae.validation_scores_[0] == pytest.approx(-noisy_loss, rel=1e-5)
+    assert abs(noisy_loss - clean_loss) > 1e-3
 
 
 # -- persistence ---------------------------------------------------------------------------
