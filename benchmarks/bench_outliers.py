@@ -118,7 +118,9 @@ def detectors(epochs):
         (
             "detector: ConvAutoencoder",
             lambda: AutoencoderOutlierDetector(
-                # ReLU: the activation the table was measured with.
+                # ReLU: the activation the table was measured with. The table
+                # predates the bottleneck's linear paths and PCA start (issue
+                # 14, f2726e3): a Dense 32 on the feature map then; not rerun.
                 ConvAutoencoder(n_components=32, epochs=epochs["conv"], activation="relu",
                                 **mse)
             ),
