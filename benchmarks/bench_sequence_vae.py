@@ -34,8 +34,12 @@ from skae import SequenceAutoencoder, VariationalAutoencoder  # noqa: E402
 
 def vae_rows(X_train, X_test, budgets, hidden):
     """Negative ELBO on the test set after each epoch budget (warm starts)."""
+    # init="random": the start the table was measured with. The default
+    # init="pca" (issue 14) gives 140.0 nats after 30 epochs with (512, 256),
+    # against 141.0 from "random", same machine, same session.
     vae = VariationalAutoencoder(
-        n_components=2, hidden_layer_sizes=hidden, random_state=0, warm_start=True
+        n_components=2, hidden_layer_sizes=hidden, init="random", random_state=0,
+        warm_start=True,
     )
     rows, done, total_s = [], 0, 0.0
     for budget in budgets:

@@ -43,17 +43,25 @@ def dense_decoder(
     hidden_layer_sizes=(),
     activation="relu",
     output_activation="sigmoid",
+    linear_path=False,
     name="decoder",
 ):
     """``n_components -> hidden... -> n_features``; mirror ``hidden_layer_sizes``
-    of the encoder by passing them reversed."""
+    of the encoder by passing them reversed. ``linear_path`` adds a linear
+    map of the code (``"linear"``) before the output activation."""
     code = keras.Input(shape=(n_components,), name="code")
     h = code
     for i, units in enumerate(hidden_layer_sizes):
         h = keras.layers.Dense(units, activation=activation, name=f"hidden_{i}")(h)
-    outputs = keras.layers.Dense(
-        n_features, activation=output_activation, name="reconstruction"
-    )(h)
+    if not linear_path:
+        outputs = keras.layers.Dense(
+            n_features, activation=output_activation, name="reconstruction"
+        )(h)
+        return keras.Model(code, outputs, name=name)
+    h = keras.layers.Dense(n_features, name="reconstruction")(h)
+    linear = keras.layers.Dense(n_features, name="linear")(code)
+    h = keras.layers.Add(name="sum")([h, linear])
+    outputs = keras.layers.Activation(output_activation, name="output")(h)
     return keras.Model(code, outputs, name=name)
 
 
@@ -231,14 +239,22 @@ def lstm_decoder(
 
 
 def gaussian_encoder(
-    n_features, n_components, hidden_layer_sizes=(256,), activation="relu", name="encoder"
+    n_features, n_components, hidden_layer_sizes=(256,), activation="relu",
+    linear_path=False, name="encoder",
 ):
-    """Dense stack -> ``[z_mean, z_log_var]``, the parameters of q(z | x)."""
+    """Dense stack -> ``[z_mean, z_log_var]``, the parameters of q(z | x).
+    ``linear_path`` adds a linear map of x (``"linear"``) to z_mean."""
     inputs = keras.Input(shape=(n_features,), name="x")
     h = inputs
     for i, units in enumerate(hidden_layer_sizes):
         h = keras.layers.Dense(units, activation=activation, name=f"hidden_{i}")(h)
-    z_mean = keras.layers.Dense(n_components, name="z_mean")(h)
+    if linear_path:
+        z_mean = keras.layers.Add(name="z_mean")([
+            keras.layers.Dense(n_components, name="from_hidden")(h),
+            keras.layers.Dense(n_components, name="linear")(inputs),
+        ])
+    else:
+        z_mean = keras.layers.Dense(n_components, name="z_mean")(h)
     z_log_var = keras.layers.Dense(n_components, name="z_log_var")(h)
     return keras.Model(inputs, [z_mean, z_log_var], name=name)
 

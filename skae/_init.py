@@ -107,3 +107,62 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     dtype = first_kernel.dtype
     return PCAWeights(
         tuple((kernel.astype(dtype), bias.astype(dtype)) for kernel, bias in layers), n_pca)
+
+
+@dataclass(frozen=True)
+class PPCAWeights:
+    """The start of a variational autoencoder at probabilistic PCA's
+    solution: the ``(kernel, bias)`` of the linear path to z_mean, of the
+    z_log_var layer and of the decoder's linear path, and ``n_pca``."""
+
+    z_mean: tuple
+    z_log_var: tuple
+    decoder: tuple
+    n_pca: int
+
+
+def ppca_weights(X, sample_weight, n_components, output_activation, z_mean, z_log_var,
+                 decoder, seed=None):
+    """:class:`PPCAWeights` from the random ``(kernel, bias)`` of the three
+    layers: z_mean is each row's whitened PCA coordinates (unit variance,
+    as the N(0, I) prior has), its posterior variance PPCA's
+    ``noise / variance`` per direction (Tipping and Bishop, 1999, with the
+    noise the mean variance of the directions left out), and the decoder's
+    linear path maps z back to PCA's reconstruction (to first order with a
+    sigmoid output). Latent dimensions beyond PCA's rank start at the prior
+    and decode to nothing.
+    """
+    X = np.asarray(X)
+    if len(X) > MAX_INIT_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
+        X = X[rows]
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    layers = [(np.array(kernel), np.array(bias)) for kernel, bias in (z_mean, z_log_var, decoder)]
+    (mean_kernel, mean_bias), (var_kernel, var_bias), (out_kernel, out_bias) = layers
+    mean, components = principal_directions(X, sample_weight, n_components)
+    n_pca = len(components)
+    dtype = mean_kernel.dtype
+    mean_kernel[:] = 0.0
+    mean_bias[:] = 0.0
+    var_kernel[:] = 0.0
+    var_bias[:] = 0.0
+    out_kernel[:] = 0.0
+    out_bias[:] = mean if output_activation != "sigmoid" else 4.0 * (mean - 0.5)
+    if n_pca:
+        w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+        centred = np.asarray(X, np.float64) - mean
+        coords = centred @ components.T
+        variances = (w @ coords**2) / w.sum()
+        total = (w @ (centred**2).sum(axis=1)) / w.sum()
+        left_out = X.shape[1] - n_pca
+        noise = (total - variances.sum()) / left_out if left_out else 0.0
+        noise = max(noise, 1e-6 * variances[0])
+        std = np.sqrt(variances)
+        mean_kernel[:, :n_pca] = components.T / std
+        mean_bias[:n_pca] = -(components @ mean) / std
+        var_bias[:n_pca] = np.log(np.minimum(noise / variances, 1.0))
+        decode = components * std[:, None]
+        out_kernel[:n_pca] = 4.0 * decode if output_activation == "sigmoid" else decode
+    cast = lambda pair: tuple(a.astype(dtype) for a in pair)  # noqa: E731
+    return PPCAWeights(cast((mean_kernel, mean_bias)), cast((var_kernel, var_bias)),
+                       cast((out_kernel, out_bias)), n_pca)

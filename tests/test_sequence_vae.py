@@ -78,6 +78,33 @@ def test_sequence_roundtrip_bitwise(digits, roundtrip):
 
 
 # -- VAE --------------------------------------------------------------------------------
+def test_vae_pca_init_starts_at_probabilistic_pcas_solution():
+    from sklearn.datasets import load_wine
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    X = StandardScaler().fit_transform(load_wine().data)
+    frozen = dict(n_components=3, epochs=1, learning_rate_init=1e-12, random_state=0)
+    vae = VariationalAutoencoder(**frozen).fit(X)
+    assert vae.init == "pca"
+    pca = PCA(3).fit(X)
+    # Whitened coordinates: PCA's, over the standard deviation (n, not n - 1).
+    reference = pca.transform(X) / np.sqrt(pca.explained_variance_ * (len(X) - 1) / len(X))
+    codes = vae.transform(X)
+    codes = codes * np.sign(np.sum(codes * reference, axis=0))
+    np.testing.assert_allclose(codes, reference, atol=1e-4)
+    np.testing.assert_allclose(
+        vae.inverse_transform(vae.transform(X)), pca.inverse_transform(pca.transform(X)), atol=1e-4)
+    # PPCA's posterior variance: the noise over each direction's variance.
+    z_log_var = keras.ops.convert_to_numpy(vae.encoder_(X.astype(np.float32))[1])
+    expected = np.log(pca.noise_variance_ / pca.explained_variance_)
+    np.testing.assert_allclose(z_log_var, np.broadcast_to(expected, z_log_var.shape), atol=1e-4)
+    # "random" is the tutorial's graph: no linear path.
+    random = VariationalAutoencoder(**frozen, init="random").fit(X)
+    assert "linear" not in [layer.name for layer in random.encoder_.layers]
+    assert "linear" in [layer.name for layer in vae.encoder_.layers]
+
+
 def test_vae_transform_is_deterministic_z_mean(vae, digits):
     X = digits[0][:50]
     codes = vae.transform(X)
@@ -133,9 +160,11 @@ def test_vae_elbo_never_rewards_values_outside_0_1(vae, digits):
 
 def test_vae_elbo_improves_with_training(digits):
     X = digits[0]
-    short = VariationalAutoencoder(epochs=1, random_state=0).fit(X).score(X)
-    long = VariationalAutoencoder(epochs=20, random_state=0).fit(X).score(X)
+    short = VariationalAutoencoder(epochs=1, init="random", random_state=0).fit(X).score(X)
+    long = VariationalAutoencoder(epochs=20, init="random", random_state=0).fit(X).score(X)
     assert np.isfinite(short) and long > short + 5  # nats per digit
+    # Started at PPCA, one epoch is already ahead of one from random weights.
+    assert VariationalAutoencoder(epochs=1, random_state=0).fit(X).score(X) > short
 
 
 def test_vae_training_loss_is_minus_elbo(vae, digits):
