@@ -1,4 +1,4 @@
-"""Initial weights from PCA: the Dense autoencoders start where PCA ends.
+"""Initial weights from PCA: every autoencoder starts where PCA ends.
 
 A one-layer autoencoder trained from random weights converges slowly on the
 directions of small variance: with ``epochs="auto"`` a DenseAutoencoder on
@@ -7,8 +7,12 @@ standardised wine. Started from PCA's solution (``init="pca"``, as TSNE's
 default ``init="pca"`` does for its embedding), the same fits reach 1.07x and
 0.98x, and on MNIST (10 epochs) a test BCE of 0.0918 against 0.0970.
 
-Pure NumPy on the training rows; the estimator puts the arrays into its
-code and output layers.
+:func:`pca_weights` starts a chain of Dense layers (the dense models) or a
+pair of linear paths beside a non-linear network (the conv and sequence
+models, whose convolutions or LSTMs join through zeros);
+:func:`ppca_weights` starts the variational autoencoder at probabilistic
+PCA's solution. Pure NumPy on the training rows; the estimators put the
+arrays into their layers.
 """
 
 from __future__ import annotations
