@@ -26,6 +26,7 @@ from . import _compat
 from ._builders import chain
 from ._compat import Interval, _check_sample_weight
 from ._inference import compiled_forward, map_batches
+from ._init import pca_weights
 from ._losses import (
     expects_probabilities,
     per_sample_loss,
@@ -436,6 +437,24 @@ class BaseAutoencoder(
         """What the model reads of the held-out rows (their targets are the
         rows themselves): the rows, unless a family trains on altered input."""
         return X_val
+
+    def _start_linear_paths_at_pca(self, X, sample_weight, joining):
+        """Start the encoder's and the decoder's ``"linear"`` layers (paths
+        beside a non-linear network) as PCA's projection and reconstruction,
+        and the layers named in ``joining`` (``(encoder's, decoder's)``, where
+        the network joins the paths) at zero: the start is PCA's alone."""
+        encode = self.encoder_.get_layer("linear")
+        decode = self.decoder_.get_layer("linear")
+        start = pca_weights(
+            np.reshape(X, (len(X), -1)), sample_weight, self.n_components_,
+            self.output_activation_, [encode.get_weights(), decode.get_weights()],
+            seed=self._seed, shift=False,
+        )
+        encode.set_weights(list(start.layers[0]))
+        decode.set_weights(list(start.layers[1]))
+        for model, name in zip((self.encoder_, self.decoder_), joining):
+            layer = model.get_layer(name)
+            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
 
     def _initialize_weights(self, X, sample_weight):
         """Set initial weights from the training rows (after the holdout);

@@ -13,7 +13,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import chain, conv_decoder, conv_encoder
 from ._compat import Interval, StrOptions
-from ._init import pca_weights
 from ._inference import compiled_forward
 from ._layers import ClippedGaussianNoise
 from ._params import TRAINING_DOCS, fill_doc
@@ -83,20 +82,8 @@ class _BaseImageAutoencoder(BaseAutoencoder):
         )
 
     def _initialize_weights(self, X, sample_weight):
-        if self.init != "pca" or self.n_components is None:
-            return
-        encode = self.encoder_.get_layer("linear")
-        decode = self.decoder_.get_layer("linear")
-        start = pca_weights(
-            X, sample_weight, self.n_components_, self.output_activation_,
-            [encode.get_weights(), decode.get_weights()], seed=self._seed, shift=False,
-        )
-        encode.set_weights(list(start.layers[0]))
-        decode.set_weights(list(start.layers[1]))
-        # The convolutions join through zeros: the start is PCA's alone.
-        for layer in (self.encoder_.get_layer("from_conv"),
-                      self.decoder_.get_layer("reconstruction")):
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        if self.init == "pca" and self.n_components is not None:
+            self._start_linear_paths_at_pca(X, sample_weight, ("from_conv", "reconstruction"))
 
     def _build_encoder_decoder(self, n_features, output_activation):
         layers = dict(

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from numbers import Integral
 
-import numpy as np
-
 from ._base import BaseAutoencoder, set_init_params
 from ._builders import lstm_decoder, lstm_encoder
 from ._compat import Interval, StrOptions
-from ._init import pca_weights
 from ._params import TRAINING_DOCS, fill_doc
 
 
@@ -115,17 +112,5 @@ class SequenceAutoencoder(BaseAutoencoder):
         return encoder, decoder
 
     def _initialize_weights(self, X, sample_weight):
-        if self.init != "pca" or self.units is None:
-            return
-        encode = self.encoder_.get_layer("linear")
-        decode = self.decoder_.get_layer("linear")
-        start = pca_weights(
-            np.reshape(X, (len(X), -1)), sample_weight, self.n_components_,
-            self.output_activation_, [encode.get_weights(), decode.get_weights()],
-            seed=self._seed, shift=False,
-        )
-        encode.set_weights(list(start.layers[0]))
-        decode.set_weights(list(start.layers[1]))
-        # The LSTMs join through zeros: the start is PCA's alone.
-        for layer in (self.encoder_.get_layer("from_lstm"), self.decoder_.get_layer("step")):
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        if self.init == "pca" and self.units is not None:
+            self._start_linear_paths_at_pca(X, sample_weight, ("from_lstm", "step"))
