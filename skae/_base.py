@@ -58,6 +58,13 @@ KERAS_MODEL_STATE = "_keras_model"
 SEED_STATES_STATE = "_keras_seed_states"
 
 
+def zero_weights(*layers):
+    """Set every weight of ``layers`` to zero: where a network joins a path
+    started at PCA, so the start is PCA's alone."""
+    for layer in layers:
+        layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+
+
 def set_init_params(estimator, args):
     """The body of every ``__init__``: store each argument as it is.
 
@@ -452,9 +459,7 @@ class BaseAutoencoder(
         )
         encode.set_weights(list(start.layers[0]))
         decode.set_weights(list(start.layers[1]))
-        for model, name in zip((self.encoder_, self.decoder_), joining):
-            layer = model.get_layer(name)
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        zero_weights(self.encoder_.get_layer(joining[0]), self.decoder_.get_layer(joining[1]))
 
     def _initialize_weights(self, X, sample_weight):
         """Set initial weights from the training rows (after the holdout);

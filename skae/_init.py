@@ -38,6 +38,16 @@ class PCAWeights:
     n_pca: int
 
 
+def _init_rows(X, sample_weight, seed):
+    """X and its weights, or a seeded subset of :data:`MAX_INIT_ROWS` rows."""
+    X = np.asarray(X)
+    if len(X) > MAX_INIT_ROWS:
+        rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
+        X = X[rows]
+        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    return X, sample_weight
+
+
 def principal_directions(X, sample_weight, n_components):
     """``(mean, components)`` of the (weighted) rows of X: at most
     ``n_components`` directions of non-zero variance, largest first, each
@@ -77,11 +87,7 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     or the output from them until training moves the zeros: the start is
     PCA's, and the rest of the network is free to improve on it.
     """
-    X = np.asarray(X)
-    if len(X) > MAX_INIT_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
-        X = X[rows]
-        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    X, sample_weight = _init_rows(X, sample_weight, seed)
     widths = [np.shape(kernel)[1] for kernel, _ in layers[:-1]]
     mean, components = principal_directions(X, sample_weight, min([n_components, *widths]))
     n_pca = len(components)
@@ -136,11 +142,7 @@ def ppca_weights(X, sample_weight, n_components, output_activation, z_mean, z_lo
     sigmoid output). Latent dimensions beyond PCA's rank start at the prior
     and decode to nothing.
     """
-    X = np.asarray(X)
-    if len(X) > MAX_INIT_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
-        X = X[rows]
-        sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
+    X, sample_weight = _init_rows(X, sample_weight, seed)
     layers = [(np.array(kernel), np.array(bias)) for kernel, bias in (z_mean, z_log_var, decoder)]
     (mean_kernel, mean_bias), (var_kernel, var_bias), (out_kernel, out_bias) = layers
     mean, components = principal_directions(X, sample_weight, n_components)

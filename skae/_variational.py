@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
+from ._base import BaseAutoencoder, check_layer_sizes, set_init_params, zero_weights
 from ._builders import dense_decoder, gaussian_encoder, variational_chain
 from ._layers import VariationalSampling, kl_divergence
 from ._compat import Interval, StrOptions
@@ -157,9 +157,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         for layer, weights in zip(layers, (start.z_mean, start.z_log_var, start.decoder)):
             layer.set_weights(list(weights))
         # The hidden layers join through zeros: the start is PPCA's alone.
-        for layer in (self.encoder_.get_layer("from_hidden"),
-                      self.decoder_.get_layer("reconstruction")):
-            layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+        zero_weights(self.encoder_.get_layer("from_hidden"),
+                     self.decoder_.get_layer("reconstruction"))
 
     def _assemble(self, encoder, decoder):
         sampling = VariationalSampling(beta=self.beta, seed=self._seed, name="sampling")
