@@ -33,7 +33,7 @@ from ._losses import (
     resolve_loss,
     resolve_output_activation,
 )
-from ._params import TRAINING_CONSTRAINTS, check_keywords, max_auto_batch
+from ._params import ROUTING_PREFIXES, TRAINING_CONSTRAINTS, check_keywords, max_auto_batch
 from ._seeding import seed_from_random_state, seeded
 from ._threads import limit_threads_from_environment
 from ._training import (
@@ -46,6 +46,14 @@ from ._training import (
     split_validation,
     warn_not_converged,
 )
+from ._user_nets import (
+    build_net,
+    check_serializable,
+    copy_model,
+    final_activation,
+    routed_net_params,
+    squeeze_channels,
+)
 
 _compat.install_sklearn_tags()
 
@@ -56,6 +64,19 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # SeedGenerators, which the .keras format leaves out (_compat defect 6).
 KERAS_MODEL_STATE = "_keras_model"
 SEED_STATES_STATE = "_keras_seed_states"
+# ... and the parameters that are Keras models, as .keras bytes by name.
+NET_PARAMS_STATE = "_keras_net_params"
+
+
+def net_to_bytes(net):
+    """A parameter's Keras model as ``.keras`` bytes."""
+    return _compat.model_to_bytes(net)
+
+
+def net_from_bytes(data):
+    """:func:`net_to_bytes` read back, in safe mode, without compiling."""
+    limit_threads_from_environment()
+    return _compat.model_from_bytes(data, compile=False)
 
 
 def zero_weights(*layers):
@@ -100,6 +121,10 @@ class BaseAutoencoder(
     # Highest ndim of X accepted; samples of more than one axis (images,
     # sequences) are flattened to rows and reshaped inside the Keras model.
     _max_ndim = 2
+
+    # Prefixes of routed builder parameters, for classes that take networks
+    # (``encoder__width=8``; see skae._user_nets).
+    _net_prefixes = ()
 
     # Rows per call of the compiled forward step in transform,
     # inverse_transform and score: bounds memory, independent of len(X).
@@ -190,8 +215,25 @@ class BaseAutoencoder(
         return self
 
     def _validate_params(self):
-        check_keywords(self, self._init_param_names())
+        check_keywords(self, self._init_param_names(),
+                       ROUTING_PREFIXES | set(self._net_prefixes))
         super()._validate_params()
+
+    def __sklearn_clone__(self):
+        # Parameters that are Keras models (a user's encoder) are copied with
+        # skae._user_nets.copy_model, not deep-copied: deepcopy goes through
+        # Keras serialization, which fails on unregistered custom layers.
+        # scikit-learn's clone runs on a stand-in without them, so that self
+        # is never changed (clones may run in threads).
+        models = {k: v for k, v in self.get_params(deep=False).items()
+                  if isinstance(v, keras.Model)}
+        if not models:
+            return super().__sklearn_clone__()
+        stand_in = object.__new__(type(self))
+        vars(stand_in).update({**vars(self), **dict.fromkeys(models)})
+        new = super(BaseAutoencoder, stand_in).__sklearn_clone__()
+        vars(new).update({k: copy_model(v) for k, v in models.items()})
+        return new
 
     # -- pickle and skops: plain state, the model as .keras bytes ---------------
     def __getstate__(self):
@@ -207,8 +249,18 @@ class BaseAutoencoder(
         for key in ("model_", "encoder_", "decoder_", "_fit_callbacks", "_predict_callbacks"):
             state.pop(key, None)
         if hasattr(self, "model_"):
+            check_serializable(self.model_, f"{type(self).__name__}'s fitted model")
             state[KERAS_MODEL_STATE] = _compat.model_to_bytes(self.model_)
             state[SEED_STATES_STATE] = _compat.seed_generator_states(self.model_)
+        # Parameters that are Keras models (a user's encoder) travel as
+        # .keras bytes too, loaded back in safe mode.
+        nets = {k: v for k, v in self.get_params(deep=False).items()
+                if isinstance(v, keras.Model)}
+        if nets:
+            for key, net in nets.items():
+                check_serializable(net, f"{type(self).__name__}'s parameter {key!r}")
+                del state[key]
+            state[NET_PARAMS_STATE] = {k: net_to_bytes(v) for k, v in nets.items()}
         return state
 
     # pickle and copy call __reduce_ex__, which carries the state. skops calls
@@ -228,6 +280,8 @@ class BaseAutoencoder(
         state = dict(state)
         model_bytes = state.pop(KERAS_MODEL_STATE, None)
         seed_states = state.pop(SEED_STATES_STATE, {})
+        for key, net_bytes in state.pop(NET_PARAMS_STATE, {}).items():
+            state[key] = net_from_bytes(bytes(net_bytes))
         if model_bytes is not None:
             limit_threads_from_environment()
             model = _compat.model_from_bytes(bytes(model_bytes))
@@ -245,7 +299,7 @@ class BaseAutoencoder(
     def _check_X(self, X, *, reset):
         X, sample_shape = _flatten_samples(X, self._max_ndim, type(self).__name__)
         if not reset and sample_shape and len(self.sample_shape_) > 1:
-            if _squeeze_channels(sample_shape) != _squeeze_channels(self.sample_shape_):
+            if squeeze_channels(sample_shape) != squeeze_channels(self.sample_shape_):
                 raise ValueError(
                     f"X has samples of shape {tuple(sample_shape)}, but "
                     f"{type(self).__name__} was fitted on samples of shape "
@@ -461,6 +515,42 @@ class BaseAutoencoder(
         decode.set_weights(list(start.layers[1]))
         zero_weights(self.encoder_.get_layer(joining[0]), self.decoder_.get_layer(joining[1]))
 
+    def _user_net(self, role, n_components):
+        """The network the ``encoder`` or ``decoder`` parameter stands for
+        (a copy of an instance, or what its builder returns): see
+        :mod:`skae._user_nets`. ``n_components`` is None where the code size
+        is not known yet (it is then read from the encoder)."""
+        shape = tuple(self.sample_shape_)
+        available = dict(input_shape=shape, output_shape=shape)
+        if n_components is not None:
+            available["n_components"] = n_components
+        return build_net(getattr(self, role), role, routed_net_params(self, role),
+                         type(self).__name__, **available)
+
+    def _check_routed_nets(self):
+        """A TypeError for ``<role>__name`` parameters with no network to take them."""
+        for role in self._net_prefixes:
+            routed = routed_net_params(self, role)
+            if routed and getattr(self, role) is None:
+                raise TypeError(
+                    f"{type(self).__name__} got {sorted(role + '__' + k for k in routed)}, "
+                    f"but {role}=None: routed {role} parameters go to a {role} builder "
+                    f"(a callable passed as {role}=)."
+                )
+
+    def _user_decoder_activation(self, net):
+        """What follows a user's decoder: ``output_activation_``, unless
+        ``output_activation="auto"`` and the decoder's output layer applies
+        an activation of its own (a sigmoid, say), which is then kept and
+        recorded in ``output_activation_``."""
+        own = final_activation(net)
+        if own is not None and isinstance(self.output_activation, str) and (
+            self.output_activation == "auto"
+        ):
+            self.output_activation_ = own
+            return "linear"
+        return self.output_activation_
+
     def _initialize_weights(self, X, sample_weight):
         """Set initial weights from the training rows (after the holdout);
         a new model keeps Keras' random ones unless a family overrides this."""
@@ -645,14 +735,6 @@ def _flatten_samples(X, max_ndim, name):
         )
     X = np.asarray(X)
     return X.reshape(X.shape[0], int(np.prod(X.shape[1:]))), X.shape[1:]
-
-
-def _squeeze_channels(shape):
-    """``shape`` without trailing 1s: (28, 28, 1) and (28, 28) are one layout."""
-    shape = tuple(shape)
-    while len(shape) > 1 and shape[-1] == 1:
-        shape = shape[:-1]
-    return shape
 
 
 def check_layer_sizes(sizes, name, *, allow_empty=True):

@@ -7,7 +7,11 @@ code, so every Keras backend can run them.
 
 from __future__ import annotations
 
+import math
+
 import keras
+
+from ._user_nets import check_decoder_output, squeeze_channels
 
 
 def dense_encoder(
@@ -257,6 +261,86 @@ def gaussian_encoder(
         z_mean = keras.layers.Dense(n_components, name="z_mean")(h)
     z_log_var = keras.layers.Dense(n_components, name="z_log_var")(h)
     return keras.Model(inputs, [z_mean, z_log_var], name=name)
+
+
+# The layers skae adds around a user's network are named "skae_*", so that
+# no name of the user's clashes with them (Keras wants unique names).
+def wrapped_encoder(net, n_features, sample_shape, owner, name="encoder"):
+    """Flat rows -> a user's ``net`` on samples of ``sample_shape`` -> its output.
+
+    The rows are reshaped to the shape ``net`` declares when it has one
+    (a trailing channel axis of 1 may differ; None matches any size), else
+    to ``sample_shape``. ``owner`` names the estimator in the ValueErrors
+    users can cause.
+    """
+    inputs = keras.Input(shape=(n_features,), name="skae_x")
+    shape = _net_input_shape(net, sample_shape, "encoder", owner)
+    x = inputs if shape == (n_features,) else keras.layers.Reshape(shape, name="skae_sample")(inputs)
+    return keras.Model(inputs, net(x), name=name)
+
+
+def wrapped_decoder(net, n_components, sample_shape, output_activation, owner,
+                    name="decoder"):
+    """Code -> a user's ``net`` -> one sample, flattened -> the output activation.
+
+    The net must give back samples of ``sample_shape`` (up to a trailing
+    channel axis of 1), else the ValueError states both shapes.
+    """
+    code = keras.Input(shape=(n_components,), name="skae_code")
+    _net_input_shape(net, (n_components,), "decoder", owner)
+    x = net(code)
+    check_decoder_output(x, sample_shape, owner)
+    n_features = math.prod(sample_shape)
+    if tuple(x.shape[1:]) != (n_features,):
+        x = keras.layers.Reshape((n_features,), name="skae_values")(x)
+    outputs = keras.layers.Activation(output_activation, name="skae_output")(x)
+    return keras.Model(code, outputs, name=name)
+
+
+def gaussian_heads(features, n_components, owner, name="encoder"):
+    """A feature extractor (flat rows -> one tensor of features of any
+    shape) -> ``[z_mean, z_log_var]``: the VAE's encoder around a user's
+    network."""
+    if len(features.outputs) != 1:
+        raise ValueError(
+            f"{owner}'s encoder must output one tensor of features (skae adds the "
+            f"z_mean and z_log_var heads), but it outputs {len(features.outputs)}: "
+            f"{[tuple(t.shape[1:]) for t in features.outputs]}."
+        )
+    h = features.outputs[0]
+    if len(h.shape) > 2:
+        h = keras.layers.Flatten(name="skae_features")(h)
+    z_mean = keras.layers.Dense(n_components, name="skae_z_mean")(h)
+    z_log_var = keras.layers.Dense(n_components, name="skae_z_log_var")(h)
+    return keras.Model(features.inputs[0], [z_mean, z_log_var], name=name)
+
+
+def _net_input_shape(net, shape, role, owner):
+    """The input shape to feed ``net``: the one it was built for, if any
+    (it must hold ``shape``'s values; None matches any size), else ``shape``."""
+    shape = tuple(shape)
+    try:
+        declared = net.input_shape if getattr(net, "built", False) else None
+    except (AttributeError, ValueError):  # several inputs, or none defined
+        declared = None
+    if declared is None:
+        return shape
+    if isinstance(declared, list) or not isinstance(declared, tuple):
+        raise ValueError(f"{owner}'s {role} must take one input, it takes {declared}.")
+    declared = tuple(declared[1:])
+    # (None, 1) takes (100,) or (100, 1): fill the free sizes from the data's.
+    padded = shape + (1,) * (len(declared) - len(shape))
+    if len(padded) == len(declared):
+        declared = tuple(s if d is None else d for d, s in zip(declared, padded))
+    if squeeze_channels(declared) != squeeze_channels(shape):
+        raise ValueError(
+            f"{owner}'s {role} takes inputs of shape {declared}, but its inputs "
+            f"have shape {shape}" + (
+                " (the shape of one sample of the data)." if role == "encoder" else
+                " (n_components,)."
+            )
+        )
+    return declared
 
 
 def variational_chain(encoder, decoder, sampling, name="autoencoder"):

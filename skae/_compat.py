@@ -35,6 +35,11 @@ fails if it stops working:
 8. Keras' public ``save_model``/``load_model`` want a file path; its saving
    library reads and writes file objects: :func:`model_to_bytes` and
    :func:`model_from_bytes` (the estimators' pickle/skops state).
+9. Copying a user's model (``keras.models.clone_model``) rebuilds each layer
+   from its config, which Keras' safe mode refuses for a ``Lambda`` layer
+   even though its code already runs in this process; the public switch,
+   ``keras.config.enable_unsafe_deserialization``, is process-wide:
+   :func:`unsafe_deserialization_scope` lifts it for one copy only.
 """
 
 from __future__ import annotations
@@ -241,9 +246,19 @@ def model_to_bytes(model):
     return buffer.getvalue()
 
 
-def model_from_bytes(data):
+def model_from_bytes(data, compile=True):
     """A model from :func:`model_to_bytes`, loaded with ``safe_mode=True``
     (a ``Lambda`` layer or a Python lambda is a ``ValueError``)."""
     from keras.src.saving import saving_lib
 
-    return saving_lib.load_model(io.BytesIO(data), compile=True, safe_mode=True)
+    return saving_lib.load_model(io.BytesIO(data), compile=compile, safe_mode=True)
+
+
+# -- 9: copying a model with a Lambda layer ---------------------------------------------------
+def unsafe_deserialization_scope():
+    """A context in which Keras deserializes Python lambdas: only for
+    copying objects that already live in this process, never for reading
+    files."""
+    from keras.src.saving.serialization_lib import SafeModeScope
+
+    return SafeModeScope(False)

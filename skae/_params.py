@@ -260,25 +260,27 @@ TRAINING_DOCS = dict(
 
 
 # -- unknown keywords ---------------------------------------------------------
-def check_keywords(estimator, valid_names):
+def check_keywords(estimator, valid_names, prefixes=ROUTING_PREFIXES):
     """Raise a ``TypeError`` for a stored parameter the class does not take.
 
     ``__init__`` and ``set_params`` store any keyword (scikit-learn validates
-    in fit); routed ``prefix__name`` keywords are legitimate. Anything else
-    (``epoch=3`` for ``epochs``) is refused here, with the closest name.
+    in fit); routed ``prefix__name`` keywords are legitimate for each of
+    ``prefixes`` (the Keras ones, and ``encoder``/``decoder`` where a class
+    takes networks). Anything else (``epoch=3`` for ``epochs``) is refused
+    here, with the closest name.
     """
     name = type(estimator).__name__
     for key in estimator.get_params(deep=False):
         if key in valid_names:
             continue
         prefix, sep, rest = key.partition("__")
-        if sep and rest and prefix in ROUTING_PREFIXES:
+        if sep and rest and prefix in prefixes:
             continue
         if sep and rest:
-            close = difflib.get_close_matches(prefix, sorted(ROUTING_PREFIXES), n=1)
+            close = difflib.get_close_matches(prefix, sorted(prefixes), n=1)
             hint = (
                 f" Did you mean {close[0] + '__' + rest!r}?" if close else
-                f" Routed parameters start with one of {sorted(ROUTING_PREFIXES)} and '__'."
+                f" Routed parameters start with one of {sorted(prefixes)} and '__'."
             )
         else:
             close = difflib.get_close_matches(key, sorted(valid_names), n=1)

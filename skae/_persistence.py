@@ -40,8 +40,15 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _compat
-from ._base import KERAS_MODEL_STATE, SEED_STATES_STATE
+from ._base import (
+    KERAS_MODEL_STATE,
+    NET_PARAMS_STATE,
+    SEED_STATES_STATE,
+    net_from_bytes,
+    net_to_bytes,
+)
 from ._registry import estimator_classes
+from ._user_nets import check_serializable
 from ._version import __version__
 
 __all__ = ["SkaeFileError", "load", "save"]
@@ -169,6 +176,7 @@ def _encode_estimator(estimator, models, where):
     state.pop("_sklearn_version", None)  # the manifest has its own versions
     model_bytes = state.pop(KERAS_MODEL_STATE, None)
     seed_states = state.pop(SEED_STATES_STATE, {})
+    state.pop(NET_PARAMS_STATE, None)  # the parameters, stored above
     out["attributes"] = {
         key: _encode(value, models, f"{where} attribute {key!r}")
         for key, value in state.items()
@@ -218,6 +226,11 @@ def _encode(value, models, where):
         )
     if isinstance(value, type):
         return _encode_keras_class(value, where)
+    if isinstance(value, keras.Model):  # a user's network (encoder=)
+        check_serializable(value, where)
+        file_name = f"net-{len(models)}.keras"
+        models.append((file_name, net_to_bytes(value)))
+        return {"type": "keras_net", "file": file_name}
     return _encode_keras_object(value, where)
 
 
@@ -248,9 +261,15 @@ def _encode_keras_class(value, where):
     for module_name, module in _KERAS_CLASS_MODULES.items():
         if getattr(module, value.__name__, None) is value:
             return {"type": "keras_class", "module": module_name, "name": value.__name__}
+    # A class registered with Keras (a Model subclass given as encoder=) is
+    # found again by its registered name, as Keras finds it.
+    registered = keras.saving.get_registered_name(value)
+    if keras.saving.get_registered_object(registered) is value:
+        return {"type": "registered_class", "name": registered}
     raise ValueError(
         f"{where}: cannot store the class {value.__module__}.{value.__qualname__}; "
-        "only Keras optimizer and loss classes can be stored."
+        "only Keras optimizer and loss classes, and classes registered with "
+        "@keras.saving.register_keras_serializable, can be stored."
     )
 
 
@@ -265,6 +284,19 @@ def _encode_keras_object(value, where):
     )
     if isinstance(value, types.LambdaType) and value.__name__ == "<lambda>":
         raise refused
+    if (
+        isinstance(value, types.FunctionType)
+        and value.__module__.split(".")[0] != "keras"
+        and keras.saving.get_registered_object(keras.saving.get_registered_name(value)) is not value
+    ):
+        raise ValueError(
+            f"{where}: cannot store the function {value.__module__}.{value.__qualname__}: "
+            "skae.load runs no code from the file, so it finds functions by their "
+            "registered name. Register it with "
+            "@keras.saving.register_keras_serializable(package='your_package') and "
+            "import its module before skae.load (or set the parameter to a name "
+            "such as 'relu' or 'mse')."
+        )
     try:
         config = keras.saving.serialize_keras_object(value)
         restored = keras.saving.deserialize_keras_object(config, safe_mode=True)
@@ -396,20 +428,36 @@ class _ModelReader:
             raise SkaeFileError(f"{self.path} is corrupted: model {name!r} is missing.")
         return self.archive.read(name)
 
+    def load_net(self, name):
+        """A parameter's network (``encoder=``), loaded in safe mode."""
+        try:
+            return net_from_bytes(self(name))
+        except SkaeFileError:
+            raise
+        except Exception as exc:
+            raise self._refusal(exc, name) from exc
+
+    def _refusal(self, exc, name):
+        if "safe_mode" in str(exc) or "Lambda" in str(exc):
+            return SkaeFileError(
+                f"{self.path} holds a Keras model that would run code when "
+                "loaded (a Lambda layer or a Python lambda); skae.load refuses "
+                "it. Only load such a model with keras.saving.load_model("
+                "..., safe_mode=False) if you trust its author."
+            )
+        return SkaeFileError(
+            f"{self.path}: its model {name!r} is corrupted or cannot be loaded "
+            f"({type(exc).__name__}: "
+            f"{exc}). A layer or function of your own must be registered with "
+            "keras.saving.register_keras_serializable, and its module imported, "
+            "before skae.load."
+        )
+
     def restore(self, estimator, state, name):
         try:
             estimator.__setstate__(state)
         except Exception as exc:
-            if "safe_mode" in str(exc) or "Lambda" in str(exc):
-                raise SkaeFileError(
-                    f"{self.path} holds a Keras model that would run code when "
-                    "loaded (a Lambda layer or a Python lambda); skae.load refuses "
-                    "it. Only load such a model with keras.saving.load_model("
-                    "..., safe_mode=False) if you trust its author."
-                ) from exc
-            raise SkaeFileError(
-                f"{self.path}: its model {name!r} is corrupted ({type(exc).__name__}: {exc})."
-            ) from exc
+            raise self._refusal(exc, name) from exc
 
 
 def _decode_estimator(obj, read_model):
@@ -467,8 +515,18 @@ def _decode(value, read_model):
         if not isinstance(cls, type):
             raise ValueError(f"keras.{value['module']}.{value['name']} is not a class")
         return cls
+    if kind == "registered_class":
+        cls = keras.saving.get_registered_object(value["name"])
+        if not isinstance(cls, type):
+            raise ValueError(
+                f"no class is registered with Keras as {value['name']!r}: import the "
+                "module that registers it before skae.load"
+            )
+        return cls
     if kind == "keras":
         return keras.saving.deserialize_keras_object(value["config"], safe_mode=True)
+    if kind == "keras_net":
+        return read_model.load_net(value["file"])
     raise ValueError(f"unknown value type {kind!r}")
 
 

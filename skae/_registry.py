@@ -49,6 +49,7 @@ FAMILY = (
           "Sequence-to-sequence autoencoder"),
     Entry("VariationalAutoencoder", "._variational", "autoencoder", "vae",
           "Variational autoencoder (VAE)"),
+    Entry("Autoencoder", "._custom", "autoencoder"),
     Entry("AutoencoderOutlierDetector", "._outlier", "detector"),
 )
 

@@ -10,13 +10,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseAutoencoder, check_layer_sizes, set_init_params, zero_weights
-from ._builders import dense_decoder, gaussian_encoder, variational_chain
+from ._builders import (
+    dense_decoder,
+    gaussian_encoder,
+    gaussian_heads,
+    variational_chain,
+    wrapped_decoder,
+    wrapped_encoder,
+)
 from ._layers import VariationalSampling, kl_divergence
 from ._compat import Interval, StrOptions
 from ._init import ppca_weights
 from ._inference import compiled_forward
 from ._losses import SummedOverFeatures, expects_probabilities, per_sample_loss
 from ._params import TRAINING_DOCS, fill_doc, training_attributes_doc
+from ._user_nets import NET_PREFIXES
 
 # Monte Carlo draws of eps per sample when scoring. The same draws serve every
 # row, so a row's score depends on that row alone (order and subset
@@ -53,8 +61,21 @@ class VariationalAutoencoder(BaseAutoencoder):
     ----------
     n_components : int, default=2
         Number of latent dimensions (2 gives the tutorial's digit manifold).
+    encoder : keras.Model, callable or None, default=None
+        A network of your own that maps one sample (in the shape given to
+        ``fit``: ``(28, 28)`` for ``(n, 28, 28)`` images) to features of
+        any width; skae adds the ``z_mean`` and ``z_log_var`` Dense heads of
+        ``n_components``. An instance or a builder, as for
+        :class:`Autoencoder` (routed ``encoder__`` parameters included).
+        None: Dense ``hidden_layer_sizes``.
+    decoder : keras.Model, callable or None, default=None
+        A network of your own that maps ``n_components`` latent values to
+        one sample; skae adds the output activation unless its output layer
+        has its own. The loss, :meth:`sample`, the ELBO score and ``beta``
+        are unchanged. None: Dense ``hidden_layer_sizes`` reversed.
     hidden_layer_sizes : tuple of int, default=(512, 256)
-        Hidden Dense layers of the encoder; the decoder mirrors them. The
+        Hidden Dense layers of the encoder; the decoder mirrors them (where
+        skae builds the networks). The
         tutorial's single layer, ``(256,)``, reaches an ELBO of -152.3 nats
         on MNIST after 30 epochs; the default ``(512, 256)`` reaches -141.2
         (both from ``init="random"``; -140.0 with the default
@@ -75,7 +96,9 @@ class VariationalAutoencoder(BaseAutoencoder):
         Measured with the default budget: 0.98x PCA-32's test error on 100
         MNIST images against 1.87x from "random", 0.70x against 1.17x on
         1,000, 2.08x PCA-8's on standardised wine against 2.98x. "random"
-        is the tutorial's graph, without the linear paths. The KL term
+        is the tutorial's graph, without the linear paths; so is a graph
+        with an encoder or decoder of yours (they start from their own
+        weights). The KL term
         still leaves latent dimensions unused where they explain little
         (32 latents on 1,347 digits: 9.55x PCA-32's error): that is the
         ELBO's optimum, not a lack of training; ``beta < 1`` trades the
@@ -106,6 +129,8 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     _parameter_constraints: dict = {
         **BaseAutoencoder._parameter_constraints,
+        "encoder": [callable, None],
+        "decoder": [callable, None],
         "hidden_layer_sizes": ["array-like"],
         "activation": [str, callable],
         "beta": [Interval(Real, 0, None, closed="left")],
@@ -116,6 +141,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         self,
         n_components=2,
         *,
+        encoder=None,
+        decoder=None,
         hidden_layer_sizes=(512, 256),
         activation="relu",
         beta=1.0,
@@ -130,25 +157,44 @@ class VariationalAutoencoder(BaseAutoencoder):
     ):
         set_init_params(self, locals())
 
+    _net_prefixes = NET_PREFIXES
+
     # -- graph -----------------------------------------------------------------
+    def _linear_paths(self):
+        """Whether the graph has the PPCA start's linear paths: with
+        ``init="pca"`` where skae builds both networks."""
+        return self.init == "pca" and self.encoder is None and self.decoder is None
+
     def _build_encoder_decoder(self, n_features, output_activation):
+        self._check_routed_nets()
+        name = type(self).__name__
         hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
-        encoder = gaussian_encoder(
-            n_features, self.n_components, hidden, activation=self.activation,
-            linear_path=self.init == "pca",
-        )
-        decoder = dense_decoder(
-            self.n_components,
-            n_features,
-            hidden_layer_sizes=hidden[::-1],
-            activation=self.activation,
-            output_activation=output_activation,
-            linear_path=self.init == "pca",
-        )
+        if self.encoder is None:
+            encoder = gaussian_encoder(
+                n_features, self.n_components, hidden, activation=self.activation,
+                linear_path=self._linear_paths(),
+            )
+        else:  # the user's network extracts features; skae adds the heads
+            net = self._user_net("encoder", self.n_components)
+            features = wrapped_encoder(net, n_features, self.sample_shape_, name)
+            encoder = gaussian_heads(features, self.n_components, name)
+        if self.decoder is None:
+            decoder = dense_decoder(
+                self.n_components,
+                n_features,
+                hidden_layer_sizes=hidden[::-1],
+                activation=self.activation,
+                output_activation=output_activation,
+                linear_path=self._linear_paths(),
+            )
+        else:
+            net = self._user_net("decoder", self.n_components)
+            decoder = wrapped_decoder(net, self.n_components, self.sample_shape_,
+                                      self._user_decoder_activation(net), name)
         return encoder, decoder
 
     def _initialize_weights(self, X, sample_weight):
-        if self.init != "pca":
+        if not self._linear_paths():
             return
         layers = [self.encoder_.get_layer("linear"), self.encoder_.get_layer("z_log_var"),
                   self.decoder_.get_layer("linear")]

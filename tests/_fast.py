@@ -10,7 +10,32 @@ Each test module picks its code size and hidden width: scikit-learn's checks
 apart between a subset of rows and the full set).
 """
 
+import math
+
+import keras
+
 from skae._registry import estimator_classes
+
+
+# Networks of a user's own, for Autoencoder(encoder=, decoder=) and the VAE:
+# builders that take the shapes skae passes and a routed ``width``. Registered,
+# so that skae.save stores them by name.
+@keras.saving.register_keras_serializable(package="skae_tests")
+def small_encoder(input_shape, n_components=3, width=8):
+    """Any sample shape -> Flatten -> Dense(width) -> Dense(n_components)."""
+    return keras.Sequential([
+        keras.Input(input_shape), keras.layers.Flatten(),
+        keras.layers.Dense(width, activation="elu"), keras.layers.Dense(n_components),
+    ], name="small_encoder")
+
+
+@keras.saving.register_keras_serializable(package="skae_tests")
+def small_decoder(output_shape, n_components, width=8):
+    """n_components -> Dense(width) -> one sample of ``output_shape``."""
+    return keras.Sequential([
+        keras.Input((n_components,)), keras.layers.Dense(width, activation="elu"),
+        keras.layers.Dense(math.prod(output_shape)), keras.layers.Reshape(output_shape),
+    ], name="small_decoder")
 
 
 def _shapes(n_components, hidden):
@@ -27,6 +52,12 @@ def _shapes(n_components, hidden):
         "SequenceAutoencoder": dict(n_components=n_components, units=hidden),
         # A 2-D latent space, the tutorial's.
         "VariationalAutoencoder": dict(hidden_layer_sizes=(hidden,)),
+        # Networks of the user's own, through the builder protocol.
+        # (Routed widths would be attributes that scikit-learn's
+        # check_no_attributes_set_in_init flags, as it would scikeras' routed
+        # parameters: the builders' default width is small instead.)
+        "Autoencoder": dict(encoder=small_encoder, decoder=small_decoder,
+                            n_components=n_components),
     }
 
 

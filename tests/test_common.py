@@ -7,7 +7,12 @@ every expected failure carries its reason.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skae import AutoencoderOutlierDetector, DenseAutoencoder, VariationalAutoencoder
+from skae import (
+    Autoencoder,
+    AutoencoderOutlierDetector,
+    DenseAutoencoder,
+    VariationalAutoencoder,
+)
 
 from _fast import fast_autoencoders
 
@@ -17,6 +22,9 @@ FAST = dict(epochs=2, batch_size=256)
 
 ESTIMATORS = [
     *fast_autoencoders(n_components=3, hidden=8, **FAST),
+    # Autoencoder's defaults (the deep MLP, PCA start), beside its networks of
+    # a user's own above.
+    Autoencoder(n_components=3, **FAST),
     # An outlier detector. The checks seed a top-level random_state only, and
     # the detector's seed is its autoencoder's: seed it here.
     AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, random_state=0, **FAST)),

@@ -135,3 +135,18 @@ def test_keras_huber_loses_delta_and_skae_detects_it():
     bce = keras.losses.BinaryCrossentropy(label_smoothing=0.1)
     assert not serialization_loses_arguments(bce, round_trip(bce))
     assert not serialization_loses_arguments("mse", "mse")
+
+
+def test_unsafe_deserialization_scope_copies_a_lambda_layer_only_inside():
+    import keras
+
+    from skae._compat import unsafe_deserialization_scope
+
+    layer = keras.layers.Lambda(lambda t: 2 * t)
+    with pytest.raises(ValueError, match="Lambda"):  # the defect: safe mode refuses
+        keras.layers.Lambda.from_config(layer.get_config())
+    with unsafe_deserialization_scope():
+        copy = keras.layers.Lambda.from_config(layer.get_config())
+    assert float(copy(keras.ops.ones((1,)))[0]) == 2.0
+    with pytest.raises(ValueError, match="Lambda"):  # and only inside the scope
+        keras.layers.Lambda.from_config(layer.get_config())

@@ -26,6 +26,7 @@ WRITES = {
     "autoencoder_tsne.py": ["tsne_autoencoder.png", "tsne_pca.png"],
     "grid_search_pca_vs_autoencoder.py": ["grid_search.csv"],
     "quickstart.py": [],
+    "custom_architecture.py": ["custom_reconstructions.png"],
 }
 
 
