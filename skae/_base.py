@@ -10,6 +10,7 @@ encoding, decoding, scoring and the pickle/skops state live here.
 
 from __future__ import annotations
 
+import collections
 import copyreg
 import inspect
 from abc import ABCMeta, abstractmethod
@@ -43,9 +44,11 @@ from ._training import (
     mean_row_loss,
     plan_training,
     repeat_rows,
+    split_rows,
     split_validation,
     warn_not_converged,
 )
+from ._streaming import RowBatches, RowSubset, StreamedRows, is_streamed
 from ._user_nets import (
     build_net,
     check_serializable,
@@ -297,6 +300,8 @@ class BaseAutoencoder(
 
     # -- validation ------------------------------------------------------------
     def _check_X(self, X, *, reset):
+        if is_streamed(X):
+            return self._check_streamed(X, reset=reset)
         X, sample_shape = _flatten_samples(X, self._max_ndim, type(self).__name__)
         if not reset and sample_shape and len(self.sample_shape_) > 1:
             if squeeze_channels(sample_shape) != squeeze_channels(self.sample_shape_):
@@ -321,9 +326,48 @@ class BaseAutoencoder(
             )
         return X
 
+    def _check_streamed(self, X, *, reset):
+        """A :class:`~skae._streaming.StreamedRows` over X (a memmap, h5py or
+        zarr array), checked as scikit-learn checks in-memory data but
+        chunk by chunk: fit validates every value once (and learns the range
+        the loss rule needs), inference checks each chunk as it reads it."""
+        name = type(self).__name__
+        shape = tuple(X.shape)
+        if len(shape) < 2 or len(shape) > max(self._max_ndim, 2):
+            expected = "2" if self._max_ndim <= 2 else f"2 to {self._max_ndim}"
+            raise ValueError(
+                f"Found array with dim {len(shape)}, while dim in {expected} is "
+                f"required by {name}."
+            )
+        if len(shape) > 2 and not reset and len(self.sample_shape_) > 1:
+            if squeeze_channels(shape[1:]) != squeeze_channels(self.sample_shape_):
+                raise ValueError(
+                    f"X has samples of shape {shape[1:]}, but {name} was fitted on "
+                    f"samples of shape {tuple(self.sample_shape_)}."
+                )
+        rows = StreamedRows(X, self._inference_batch_size)
+        if shape[0] < 1 or rows.shape[1] < 1:
+            raise ValueError(
+                f"Found array with {shape[0]} sample(s) and {rows.shape[1]} feature(s) "
+                f"(shape={shape}) while a minimum of 1 is required by {name}."
+            )
+        if reset:
+            self.n_features_in_ = rows.shape[1]
+            self.__dict__.pop("feature_names_in_", None)
+            self.sample_shape_ = shape[1:] if len(shape) > 2 else (rows.shape[1],)
+            return rows.validate()
+        if rows.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {rows.shape[1]} features, but {name} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return rows
+
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
         # Called by scikeras; the target of an autoencoder is its input.
-        X = self._check_X(X, reset=reset).astype(keras.backend.floatx(), copy=False)
+        X = self._check_X(X, reset=reset)
+        if not isinstance(X, StreamedRows):
+            X = X.astype(keras.backend.floatx(), copy=False)
         return X, X
 
     # -- building ----------------------------------------------------------------
@@ -388,7 +432,9 @@ class BaseAutoencoder(
 
         Image and sequence models also take samples with several axes
         (``(n, h, w[, c])``, ``(n, timesteps, features)``); the shape of one
-        sample is kept in ``sample_shape_``.
+        sample is kept in ``sample_shape_``. A ``np.memmap``, h5py or zarr
+        array is read a batch at a time, never copied whole (the user
+        guide's "Data larger than memory").
 
         Parameters
         ----------
@@ -432,17 +478,26 @@ class BaseAutoencoder(
     def _fit(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         # Replaces scikeras' _fit: no target/feature encoders, seeding
         # through skae._seeding.seeded instead of scikeras' leaky context,
-        # and the training budget of skae._training.
+        # and the training budget of skae._training. Streamed data (a
+        # memmap, h5py, zarr: skae._streaming) is never copied whole: rows
+        # are tracked by index and read a batch at a time.
         warm = (warm_start or self.warm_start) and self.initialized_
         if warm:
             X, _ = self._validate_data(X, reset=False)
         else:
             X, _ = self._initialize(X)
+        streamed = isinstance(X, StreamedRows)
+        if streamed and warm:
+            X.validate()  # a bad chunk raises before any training
         if not warm or not hasattr(self, "batch_size_"):  # models saved before 0.2 lack it
             self.batch_size_ = self._resolve_batch_size(X.shape[0])
+        rows = np.arange(X.shape[0]) if streamed else None
         if sample_weight is not None:
             _check_sample_weight(sample_weight, X, ensure_non_negative=True)
-            X, _, sample_weight = self._validate_sample_weight(X, X, sample_weight)
+            if streamed:
+                rows, sample_weight = _nonzero_weights(sample_weight, X)
+            else:
+                X, _, sample_weight = self._validate_sample_weight(X, X, sample_weight)
             sample_weight = sample_weight * (sample_weight.size / sample_weight.sum())
         self._initialize_callbacks()
         # A different seed per continued fit (offset by the optimizer's step
@@ -454,43 +509,72 @@ class BaseAutoencoder(
                 n_rows, epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
             )
 
+        n_rows = len(rows) if streamed else X.shape[0]
         holdout = self.early_stopping and epochs == "auto"
-        plan = make_plan(X.shape[0])
+        plan = make_plan(n_rows)
         # Rows are held out before they are repeated (Keras' validation_split
         # would take repeats of training rows), then the plan is made again.
+        # Held-out rows are read into memory (validation_fraction of them).
         fraction = self.validation_fraction if holdout else self.validation_split
         validation = None
-        if fraction and X.shape[0] >= 2 and (holdout or plan.repeats > 1):
-            X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
+        if fraction and n_rows >= 2 and (holdout or plan.repeats > 1 or streamed):
+            if streamed:
+                train, val = split_rows(n_rows, fraction, seed)
+                X_val = X[rows[val]]
+                w_val = None if sample_weight is None else sample_weight[val]
+                rows = rows[train]
+                sample_weight = None if sample_weight is None else sample_weight[train]
+            else:
+                X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
             inputs = self._validation_input(X_val, seed)
             validation = (inputs, X_val) if w_val is None else (inputs, X_val, w_val)
             kwargs["validation_split"] = 0.0
-            plan = make_plan(X.shape[0])
+            n_rows = len(rows) if streamed else X.shape[0]
+            plan = make_plan(n_rows)
         holdout = holdout and validation is not None  # one row: nothing to hold out
+        X_train = RowSubset(X, rows) if streamed else X
         if not warm:
-            self._initialize_weights(X, sample_weight)
-        X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
+            self._initialize_weights(X_train, sample_weight)
+        if streamed:
+            X_fit = RowBatches(X, rows, sample_weight, plan.batch_size, plan.repeats,
+                               shuffle=self.shuffle, seed=seed)
+            y_fit = w_fit = None
+            # The batches come from the dataset, shuffled by it.
+            kwargs.update(batch_size=None, shuffle=False)
+        else:
+            X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
+            y_fit = X_fit
+            kwargs["batch_size"] = plan.batch_size
         stopper = None
         if plan.auto:
             monitor = "val_loss" if holdout else "loss"
-            monitored = validation[1] if holdout else X  # the targets
-            baseline = mean_row_loss(
-                per_sample_loss(self.model_.loss), X, monitored, sample_weight
-            )
+            monitored = validation[1] if holdout else X_train  # the targets
+            mean = (X.mean_row(rows, sample_weight) if streamed
+                    else np.average(X, axis=0, weights=sample_weight))
+            baseline = mean_row_loss(per_sample_loss(self.model_.loss), mean, monitored)
             stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline)
             self._fit_callbacks = [*self._fit_callbacks, stopper]
-        with seeded(seed):
-            self._fit_keras_model(
-                X_fit,
-                X_fit,
-                sample_weight=w_fit,
-                warm_start=warm,
-                epochs=plan.iterations,
-                initial_epoch=initial_epoch,
-                batch_size=plan.batch_size,
-                validation_data=validation,
-                **kwargs,
-            )
+        last_epoch = _LastEpoch()
+        self._fit_callbacks = [*self._fit_callbacks, last_epoch]
+        try:
+            with seeded(seed):
+                self._fit_keras_model(
+                    X_fit,
+                    y_fit,
+                    sample_weight=w_fit,
+                    warm_start=warm,
+                    epochs=plan.iterations,
+                    initial_epoch=initial_epoch,
+                    validation_data=validation,
+                    **kwargs,
+                )
+        except KeyboardInterrupt:
+            # Ctrl-C: keep a usable model, the weights fit would have kept
+            # of the epochs that completed (the best, with the plateau rule),
+            # and the history so far; then let the interrupt go on.
+            last_epoch.restore(self, stopper, warm)
+            self._record_convergence(plan, None, holdout)
+            raise
         self._check_loss_is_finite()
         self._record_convergence(plan, stopper, holdout)
 
@@ -506,8 +590,10 @@ class BaseAutoencoder(
         the network joins the paths) at zero: the start is PCA's alone."""
         encode = self.encoder_.get_layer("linear")
         decode = self.decoder_.get_layer("linear")
+        if isinstance(X, np.ndarray):
+            X = np.reshape(X, (len(X), -1))
         start = pca_weights(
-            np.reshape(X, (len(X), -1)), sample_weight, self.n_components_,
+            X, sample_weight, self.n_components_,
             self.output_activation_, [encode.get_weights(), decode.get_weights()],
             seed=self._seed, shift=False,
         )
@@ -569,7 +655,7 @@ class BaseAutoencoder(
         self.validation_scores_ = (
             [-float(v) for v in history["val_loss"]] if "val_loss" in history else None
         )
-        self.best_loss_ = None if holdout else min(self.loss_curve_)
+        self.best_loss_ = None if holdout or not self.loss_curve_ else min(self.loss_curve_)
         self.best_validation_score_ = (
             max(self.validation_scores_) if self.validation_scores_ else None
         )
@@ -596,17 +682,21 @@ class BaseAutoencoder(
         self._fit_callbacks = [*self._fit_callbacks, _StopOnNonFiniteLoss()]
 
     # -- inference ---------------------------------------------------------------
-    def _map_batches(self, fn, X, out_dtype):
+    def _map_batches(self, fn, X, out_dtype, out=None):
         """``fn`` over chunks of X (see :func:`skae._inference.map_batches`)."""
-        return map_batches(fn, X, out_dtype, self._inference_batch_size)
+        return map_batches(fn, X, out_dtype, self._inference_batch_size, out=out)
 
-    def transform(self, X):
+    def transform(self, X, *, out=None):
         """Encode X.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, d1, d2[, d3])
-            Samples to encode.
+            Samples to encode. A ``np.memmap``, h5py or zarr array is read
+            a chunk at a time, never copied whole.
+        out : ndarray of shape (n_samples, n_components), default=None
+            Where to write the codes (for codes larger than memory, a
+            ``np.memmap``); it is returned. None allocates them.
 
         Returns
         -------
@@ -615,19 +705,22 @@ class BaseAutoencoder(
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        return self._map_batches(self._encode_fn(), X, X.dtype)
+        return self._map_batches(self._encode_fn(), X, X.dtype, out=out)
 
     def _encode_fn(self):
         """The chunk function of transform: float32 rows -> codes."""
         return compiled_forward(self.encoder_)
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X, *, out=None):
         """Decode codes back to the input space.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_components)
             Codes, e.g. from :meth:`transform`.
+        out : ndarray of shape (n_samples, n_features) or (n_samples, d1, d2[, d3]), default=None
+            Where to write the reconstructions (for results larger than
+            memory, a ``np.memmap``); it is returned. None allocates them.
 
         Returns
         -------
@@ -645,10 +738,11 @@ class BaseAutoencoder(
                 f".inverse_transform is expecting {self.n_components_} features "
                 "(n_components_) as input."
             )
+        flat_out = None if out is None else out.reshape(len(out), -1)  # a view
         recon = self._map_batches(
-            compiled_forward(self.decoder_), codes, codes.dtype
+            compiled_forward(self.decoder_), codes, codes.dtype, out=flat_out
         )
-        return recon.reshape((recon.shape[0], *self.sample_shape_))
+        return out if out is not None else recon.reshape((recon.shape[0], *self.sample_shape_))
 
     def score_samples(self, X):
         """Negative reconstruction loss of each sample (higher is better).
@@ -674,7 +768,7 @@ class BaseAutoencoder(
         X = self._check_X(X, reset=False)
         loss = per_sample_loss(self.model_.loss, expects_probabilities(self.loss_))
         predict = compiled_forward(self.model_)
-        return -self._map_batches(lambda x: loss(x, predict(x)), X, np.float64)
+        return self._map_batches(lambda x: -loss(x, predict(x)), X, np.float64)
 
     def score(self, X, y=None, sample_weight=None):
         """Negative mean reconstruction loss on X (higher is better).
@@ -699,6 +793,52 @@ class BaseAutoencoder(
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, scores)
         return float(np.average(scores, weights=sample_weight))
+
+
+def _nonzero_weights(sample_weight, X):
+    """``(rows, weights)`` of the rows with a non-zero weight, as scikeras
+    drops zero-weight rows from in-memory data (by index: X is streamed)."""
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=np.dtype(keras.backend.floatx()))
+    if np.all(sample_weight == 0):
+        raise ValueError(
+            "No training samples had any weight; only zeros were passed in "
+            "sample_weight. That means there's nothing to train on by definition, "
+            "so training can not be completed."
+        )
+    rows = np.flatnonzero(sample_weight)
+    return rows, sample_weight[rows]
+
+
+class _LastEpoch(keras.callbacks.Callback):
+    """The weights and logs of the last completed epoch, for a fit that a
+    ``KeyboardInterrupt`` (Ctrl-C) stops between two epochs' ends."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights, self.logs = None, []
+
+    def on_train_begin(self, logs=None):
+        self.weights = self.model.get_weights()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights = self.model.get_weights()
+        self.logs.append(dict(logs or {}))
+
+    def restore(self, estimator, stopper, warm):
+        best = getattr(stopper, "best_weights", None)
+        weights = best if best is not None else self.weights
+        if weights is not None:
+            estimator.model_.set_weights(weights)
+        history = (
+            estimator.history_ if warm and hasattr(estimator, "history_")
+            else collections.defaultdict(list)
+        )
+        for logs in self.logs:
+            for key, value in logs.items():
+                history[key].append(value)
+        history.setdefault("loss", [])
+        estimator.history_ = history
 
 
 class _StopOnNonFiniteLoss(keras.callbacks.Callback):

@@ -85,21 +85,35 @@ def _jax_forward(model):
     return forward
 
 
-def map_batches(fn, X, out_dtype, batch_size):
+def map_batches(fn, X, out_dtype, batch_size, out=None):
     """Apply ``fn`` to float32 chunks of at most ``batch_size`` rows of X
-    (each padded to whole blocks of :data:`ROW_BLOCK` rows) and stack the
-    results, cast to ``out_dtype``."""
+    (each padded to whole blocks of :data:`ROW_BLOCK` rows) and write the
+    results, cast to ``out_dtype``, into one array allocated at the first
+    chunk, or into ``out`` (an array of the result's shape the caller
+    provides, such as a ``np.memmap`` for results larger than memory).
+
+    X is an array or any object whose slices are arrays (the chunks of
+    data read from disk, ``skae._streaming.StreamedRows``): the result is
+    the only full-size allocation.
+    """
     import keras
 
     floatx = keras.backend.floatx()
-    parts = []
-    for start in range(0, X.shape[0], batch_size):
+    n = X.shape[0]
+    for start in range(0, n, batch_size):
         chunk = X[start : start + batch_size].astype(floatx, copy=False)
         n_rows = chunk.shape[0]
         padded = -(-n_rows // ROW_BLOCK) * ROW_BLOCK
         if padded != n_rows:
             pad = np.zeros((padded - n_rows, *chunk.shape[1:]), dtype=floatx)
             chunk = np.concatenate([chunk, pad])
-        parts.append(np.asarray(fn(chunk))[:n_rows])
-    out = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    return out.astype(out_dtype, copy=False)
+        part = np.asarray(fn(chunk))[:n_rows]
+        if out is None:
+            out = np.empty((n, *part.shape[1:]), dtype=out_dtype)
+        elif start == 0 and tuple(out.shape) != (n, *part.shape[1:]):
+            raise ValueError(
+                f"out has shape {tuple(out.shape)}, but the result has shape "
+                f"{(n, *part.shape[1:])}."
+            )
+        out[start : start + n_rows] = part
+    return out

@@ -40,12 +40,12 @@ class PCAWeights:
 
 def _init_rows(X, sample_weight, seed):
     """X and its weights, or a seeded subset of :data:`MAX_INIT_ROWS` rows."""
-    X = np.asarray(X)
+    # Subset first: X may be rows streamed from disk (skae._streaming).
     if len(X) > MAX_INIT_ROWS:
         rows = np.sort(np.random.default_rng(seed).choice(len(X), MAX_INIT_ROWS, replace=False))
         X = X[rows]
         sample_weight = None if sample_weight is None else np.asarray(sample_weight)[rows]
-    return X, sample_weight
+    return np.asarray(X), sample_weight
 
 
 def principal_directions(X, sample_weight, n_components):

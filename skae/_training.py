@@ -78,13 +78,17 @@ def plan_training(n_samples, *, epochs, batch_size, max_iter):
     return TrainingPlan(batch_size, repeats, int(max_iter), auto=True)
 
 
-def split_validation(X, sample_weight, fraction, seed):
-    """``(X_train, w_train, X_val, w_val)``: a seeded random ``fraction`` of
-    the rows held out (at least one row, and at least one left to train)."""
-    n = X.shape[0]
+def split_rows(n, fraction, seed):
+    """``(train, val)``: sorted positions of ``n`` rows, a seeded random
+    ``fraction`` held out (at least one row, and at least one left to train)."""
     n_val = min(max(1, round(fraction * n)), n - 1)
     order = np.random.default_rng(seed).permutation(n)
-    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def split_validation(X, sample_weight, fraction, seed):
+    """``(X_train, w_train, X_val, w_val)``: :func:`split_rows` applied."""
+    train, val = split_rows(X.shape[0], fraction, seed)
     take = (lambda w, rows: None if w is None else w[rows])
     return X[train], take(sample_weight, train), X[val], take(sample_weight, val)
 
@@ -157,14 +161,14 @@ class PlateauStopping(keras.callbacks.Callback):
 MAX_BASELINE_ROWS = 10_000
 
 
-def mean_row_loss(per_sample_loss, X_train, X_monitor, sample_weight=None):
-    """The loss of reconstructing each row of ``X_monitor`` by the (weighted)
-    mean row of ``X_train``: what an autoencoder that ignores its input
+def mean_row_loss(per_sample_loss, mean, X_monitor):
+    """The loss of reconstructing each row of ``X_monitor`` by ``mean``, the
+    (weighted) mean training row: what an autoencoder that ignores its input
     scores, the scale of :class:`PlateauStopping`'s progress."""
-    mean = np.average(X_train, axis=0, weights=sample_weight).astype(X_monitor.dtype)
     # An estimate of a scale: every k-th row of at most MAX_BASELINE_ROWS,
     # so a large fit does not hold a second copy of its data.
     X_monitor = X_monitor[:: max(1, math.ceil(len(X_monitor) / MAX_BASELINE_ROWS))]
+    mean = np.asarray(mean).astype(X_monitor.dtype)
     prediction = np.broadcast_to(mean, X_monitor.shape)
     return float(np.mean(per_sample_loss(X_monitor, prediction)))
 

@@ -41,7 +41,7 @@ PAGES = sorted(
 )
 
 # Skipped blocks per page (each with its reason in the page).
-SKIPS = {"README.md": 1, "docs/user_guide.rst": 2}
+SKIPS = {"README.md": 1, "docs/user_guide.rst": 3}
 
 PYTHON = {"python", "py", "python3"}
 PYCON = {"pycon", "doctest"}
