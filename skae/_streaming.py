@@ -71,14 +71,13 @@ class StreamedRows:
         if isinstance(rows, slice):
             start = range(self.shape[0])[rows][:1]
             return self._checked(self.array[rows], start[0] if len(start) else 0)
+        # Fancy indexing of h5py and zarr wants increasing, unique indices
+        # (a batch of repeated small data has duplicates): read each row
+        # once, in order, then give the rows back as asked.
         rows = np.asarray(rows)
-        # Fancy indexing of h5py and zarr wants increasing indices: read in
-        # order, then put the rows back in the order asked for.
-        order = np.argsort(rows, kind="stable")
-        chunk = self._checked(self.array[rows[order]], None, rows[order])
-        out = np.empty_like(chunk)
-        out[order] = chunk
-        return out
+        unique, inverse = np.unique(rows, return_inverse=True)
+        chunk = self._checked(self.array[unique], None, unique)
+        return chunk if np.array_equal(unique, rows) else chunk[inverse]
 
     def _checked(self, chunk, start, rows=None):
         chunk = np.asarray(chunk)

@@ -163,3 +163,35 @@ def test_ctrl_c_leaves_the_model_of_the_last_completed_epoch(X, tmp_path):
         stopped.fit(mm)
     assert stopped.n_iter_ == 1 and stopped.loss_curve_ == one_epoch.loss_curve_
     np.testing.assert_array_equal(stopped.transform(mm), one_epoch.transform(mm))
+
+
+class _H5LikeDataset:
+    """What h5py's and zarr's arrays offer and demand: ``shape``, ``dtype``,
+    slices, and fancy indexing with increasing, unique indices only."""
+
+    def __init__(self, array):
+        self._array, self.shape, self.dtype = array, array.shape, array.dtype
+        self.reads = 0
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            index = np.asarray(index)
+            if np.any(np.diff(index) <= 0):
+                raise TypeError("Indexing elements must be in increasing order")
+        self.reads += 1
+        return np.array(self._array[index])
+
+
+_H5LikeDataset.__module__ = "h5py._hl.dataset"  # streamed as an h5py dataset is
+
+
+def test_an_h5py_like_dataset_streams_in_increasing_reads(X):
+    data = _H5LikeDataset(X)
+    params = dict(n_components=3, epochs="auto", max_iter=2, random_state=0)
+    with pytest.warns():  # max_iter=2: not converged
+        a = DenseAutoencoder(**params).fit(X)  # shuffled batches, a holdout
+    with pytest.warns():
+        b = DenseAutoencoder(**params).fit(data)
+    assert data.reads > 10  # read in pieces, never whole
+    assert b.n_iter_ == a.n_iter_
+    np.testing.assert_array_equal(b.transform(data), b.transform(X))
