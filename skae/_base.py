@@ -352,10 +352,11 @@ class BaseAutoencoder(
                 f"(shape={shape}) while a minimum of 1 is required by {name}."
             )
         if reset:
+            rows.validate()  # first: a bad chunk leaves the estimator as it was
             self.n_features_in_ = rows.shape[1]
             self.__dict__.pop("feature_names_in_", None)
             self.sample_shape_ = shape[1:] if len(shape) > 2 else (rows.shape[1],)
-            return rows.validate()
+            return rows
         if rows.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {rows.shape[1]} features, but {name} is expecting "
@@ -572,7 +573,7 @@ class BaseAutoencoder(
             # Ctrl-C: keep a usable model, the weights fit would have kept
             # of the epochs that completed (the best, with the plateau rule),
             # and the history so far; then let the interrupt go on.
-            last_epoch.restore(self, stopper, warm)
+            last_epoch.restore(self, stopper, append=warm and initial_epoch > 0)
             self._record_convergence(plan, None, holdout)
             raise
         self._check_loss_is_finite()
@@ -738,10 +739,14 @@ class BaseAutoencoder(
                 f".inverse_transform is expecting {self.n_components_} features "
                 "(n_components_) as input."
             )
-        flat_out = None if out is None else out.reshape(len(out), -1)  # a view
-        recon = self._map_batches(
-            compiled_forward(self.decoder_), codes, codes.dtype, out=flat_out
-        )
+        if out is not None and tuple(out.shape[1:]) not in (
+            tuple(self.sample_shape_), (self.n_features_in_,)
+        ):
+            raise ValueError(
+                f"out has shape {tuple(out.shape)}: its samples must have the shape "
+                f"{tuple(self.sample_shape_)} or ({self.n_features_in_},)."
+            )
+        recon = self._map_batches(compiled_forward(self.decoder_), codes, codes.dtype, out=out)
         return out if out is not None else recon.reshape((recon.shape[0], *self.sample_shape_))
 
     def score_samples(self, X):
@@ -825,13 +830,15 @@ class _LastEpoch(keras.callbacks.Callback):
         self.weights = self.model.get_weights()
         self.logs.append(dict(logs or {}))
 
-    def restore(self, estimator, stopper, warm):
+    def restore(self, estimator, stopper, append):
+        """Put back the weights (the optimizer keeps its state) and the
+        history (``append``: to the earlier fits', as partial_fit does)."""
         best = getattr(stopper, "best_weights", None)
         weights = best if best is not None else self.weights
         if weights is not None:
             estimator.model_.set_weights(weights)
         history = (
-            estimator.history_ if warm and hasattr(estimator, "history_")
+            estimator.history_ if append and hasattr(estimator, "history_")
             else collections.defaultdict(list)
         )
         for logs in self.logs:

@@ -10,6 +10,7 @@ several threads, and bounded in memory.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 
@@ -110,10 +111,11 @@ def map_batches(fn, X, out_dtype, batch_size, out=None):
         part = np.asarray(fn(chunk))[:n_rows]
         if out is None:
             out = np.empty((n, *part.shape[1:]), dtype=out_dtype)
-        elif start == 0 and tuple(out.shape) != (n, *part.shape[1:]):
+        elif start == 0 and (len(out) != n or math.prod(out.shape[1:]) != math.prod(part.shape[1:])):
             raise ValueError(
                 f"out has shape {tuple(out.shape)}, but the result has shape "
                 f"{(n, *part.shape[1:])}."
             )
-        out[start : start + n_rows] = part
+        # Into out's own layout (images, say), so nothing is copied on the way.
+        out[start : start + n_rows] = part.reshape((n_rows, *out.shape[1:]))
     return out

@@ -59,7 +59,8 @@ class StreamedRows:
         # What results are returned in (transform's codes), as scikit-learn's
         # validation gives: the array's float dtype, float64 for integers.
         # Chunks themselves are read as Keras' float type.
-        self.dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float64)
+        self.dtype = (np.dtype(array.dtype) if array.dtype in (np.float32, np.float64)
+                      else np.dtype(np.float64))
         self.floatx = np.dtype(keras.backend.floatx())
         self.size = self.shape[0] * n_features
         self._range = None
@@ -87,15 +88,16 @@ class StreamedRows:
                 "(dtype='numeric' is not compatible with it)."
             )
         chunk = chunk.reshape(len(chunk), self.shape[1])
-        if chunk.dtype.kind == "f" and chunk.size and not np.isfinite(chunk.sum()):
-            bad = ~np.isfinite(chunk)
-            if bad.any():
-                row = int(np.flatnonzero(bad.any(axis=1))[0])
-                what = "NaN" if np.isnan(chunk[row]).any() else "infinity"
-                where = (start + row) if rows is None else int(rows[row])
-                raise ValueError(f"Input {self.name} contains {what} (row {where}).")
-            if np.abs(chunk).max() > _FLOAT32_MAX:  # finite in float64, not in float32
-                raise ValueError(
+        if chunk.dtype.kind == "f" and chunk.size:
+            if not np.isfinite(chunk.sum()):
+                bad = ~np.isfinite(chunk)
+                if bad.any():
+                    row = int(np.flatnonzero(bad.any(axis=1))[0])
+                    what = "NaN" if np.isnan(chunk[row]).any() else "infinity"
+                    where = (start + row) if rows is None else int(rows[row])
+                    raise ValueError(f"Input {self.name} contains {what} (row {where}).")
+            if chunk.dtype.itemsize > 4 and np.abs(chunk).max() > _FLOAT32_MAX:
+                raise ValueError(  # finite in float64, infinite once cast
                     f"Input {self.name} contains values too large for float32, the "
                     "precision Keras computes in; scale X first (e.g. StandardScaler)."
                 )

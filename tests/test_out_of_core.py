@@ -195,3 +195,19 @@ def test_an_h5py_like_dataset_streams_in_increasing_reads(X):
     assert data.reads > 10  # read in pieces, never whole
     assert b.n_iter_ == a.n_iter_
     np.testing.assert_array_equal(b.transform(data), b.transform(X))
+
+
+def test_out_in_any_layout_and_values_beyond_float32(X, tmp_path):
+    images = X[:200].reshape(-1, 8, 8)
+    ae = ConvAutoencoder(filters=(4,), epochs=1, random_state=0).fit(images)
+    codes = ae.transform(images)
+    fortran = np.memmap(tmp_path / "f.dat", dtype=np.float32, mode="w+", shape=(200, 8, 8),
+                        order="F")  # reshaping it would copy: results must land in it
+    assert ae.inverse_transform(codes, out=fortran) is fortran
+    np.testing.assert_array_equal(fortran, ae.inverse_transform(codes).astype(np.float32))
+    with pytest.raises(ValueError, match=r"out has shape \(200, 4, 16\)"):
+        ae.inverse_transform(codes, out=np.empty((200, 4, 16)))
+    huge = X.astype(np.float64)
+    huge[1000, 0] = 1e39  # finite in float64, infinite in float32
+    with pytest.raises(ValueError, match="too large for float32"):
+        DenseAutoencoder(epochs=1).fit(memmap(tmp_path, huge))
