@@ -211,3 +211,9 @@ def test_out_in_any_layout_and_values_beyond_float32(X, tmp_path):
     huge[1000, 0] = 1e39  # finite in float64, infinite in float32
     with pytest.raises(ValueError, match="too large for float32"):
         DenseAutoencoder(epochs=1).fit(memmap(tmp_path, huge))
+
+
+def test_a_streamed_fit_shows_keras_progress_bar(X, tmp_path, capsys):
+    DenseAutoencoder(n_components=2, epochs=1, batch_size=256, verbose=1).fit(memmap(tmp_path, X))
+    out = capsys.readouterr().out
+    assert "8/8" in out and "loss:" in out  # 1,797 rows in 8 batches, counted
