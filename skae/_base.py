@@ -44,11 +44,16 @@ from ._training import (
     mean_row_loss,
     plan_training,
     repeat_rows,
-    split_rows,
     split_validation,
     warn_not_converged,
 )
-from ._streaming import RowBatches, RowSubset, StreamedRows, is_streamed
+from ._streaming import (
+    RowBatches,
+    RowSubset,
+    StreamedRows,
+    is_streamed,
+    refuse_beyond_float32,
+)
 from ._user_nets import (
     build_net,
     check_serializable,
@@ -60,8 +65,6 @@ from ._user_nets import (
 
 _compat.install_sklearn_tags()
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
 # The state keys that carry the Keras model through pickle and skops: its
 # .keras archive (loaded back with safe_mode=True) and the states of its
 # SeedGenerators, which the .keras format leaves out (_compat defect 6).
@@ -71,13 +74,9 @@ SEED_STATES_STATE = "_keras_seed_states"
 NET_PARAMS_STATE = "_keras_net_params"
 
 
-def net_to_bytes(net):
-    """A parameter's Keras model as ``.keras`` bytes."""
-    return _compat.model_to_bytes(net)
-
-
 def net_from_bytes(data):
-    """:func:`net_to_bytes` read back, in safe mode, without compiling."""
+    """A parameter's Keras model from its ``.keras`` bytes
+    (``_compat.model_to_bytes``), in safe mode, without compiling."""
     limit_threads_from_environment()
     return _compat.model_from_bytes(data, compile=False)
 
@@ -220,6 +219,7 @@ class BaseAutoencoder(
     def _validate_params(self):
         check_keywords(self, self._init_param_names(),
                        ROUTING_PREFIXES | set(self._net_prefixes))
+        self._check_routed_nets()
         super()._validate_params()
 
     def __sklearn_clone__(self):
@@ -263,7 +263,7 @@ class BaseAutoencoder(
             for key, net in nets.items():
                 check_serializable(net, f"{type(self).__name__}'s parameter {key!r}")
                 del state[key]
-            state[NET_PARAMS_STATE] = {k: net_to_bytes(v) for k, v in nets.items()}
+            state[NET_PARAMS_STATE] = {k: _compat.model_to_bytes(v) for k, v in nets.items()}
         return state
 
     # pickle and copy call __reduce_ex__, which carries the state. skops calls
@@ -303,13 +303,8 @@ class BaseAutoencoder(
         if is_streamed(X):
             return self._check_streamed(X, reset=reset)
         X, sample_shape = _flatten_samples(X, self._max_ndim, type(self).__name__)
-        if not reset and sample_shape and len(self.sample_shape_) > 1:
-            if squeeze_channels(sample_shape) != squeeze_channels(self.sample_shape_):
-                raise ValueError(
-                    f"X has samples of shape {tuple(sample_shape)}, but "
-                    f"{type(self).__name__} was fitted on samples of shape "
-                    f"{tuple(self.sample_shape_)}."
-                )
+        if not reset and sample_shape:
+            self._check_sample_shape(sample_shape)
         X = validate_data(
             self,
             X,
@@ -319,12 +314,20 @@ class BaseAutoencoder(
         )
         if reset:
             self.sample_shape_ = sample_shape or X.shape[1:]
-        if X.dtype == np.float64 and X.size and max(X.max(), -X.min()) > _FLOAT32_MAX:
-            raise ValueError(
-                "Input X contains values too large for float32, the precision "
-                "Keras computes in; scale X first (e.g. StandardScaler)."
-            )
+        refuse_beyond_float32(X)
         return X
+
+    def _check_sample_shape(self, sample_shape):
+        """The ValueError for samples of several axes that are not the
+        fitted ones (a trailing channel axis of 1 aside)."""
+        if len(self.sample_shape_) > 1 and (
+            squeeze_channels(sample_shape) != squeeze_channels(self.sample_shape_)
+        ):
+            raise ValueError(
+                f"X has samples of shape {tuple(sample_shape)}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{tuple(self.sample_shape_)}."
+            )
 
     def _check_streamed(self, X, *, reset):
         """A :class:`~skae._streaming.StreamedRows` over X (a memmap, h5py or
@@ -339,12 +342,8 @@ class BaseAutoencoder(
                 f"Found array with dim {len(shape)}, while dim in {expected} is "
                 f"required by {name}."
             )
-        if len(shape) > 2 and not reset and len(self.sample_shape_) > 1:
-            if squeeze_channels(shape[1:]) != squeeze_channels(self.sample_shape_):
-                raise ValueError(
-                    f"X has samples of shape {shape[1:]}, but {name} was fitted on "
-                    f"samples of shape {tuple(self.sample_shape_)}."
-                )
+        if len(shape) > 2 and not reset:
+            self._check_sample_shape(shape[1:])
         rows = StreamedRows(X, self._inference_batch_size)
         if shape[0] < 1 or rows.shape[1] < 1:
             raise ValueError(
@@ -519,12 +518,10 @@ class BaseAutoencoder(
         fraction = self.validation_fraction if holdout else self.validation_split
         validation = None
         if fraction and n_rows >= 2 and (holdout or plan.repeats > 1 or streamed):
-            if streamed:
-                train, val = split_rows(n_rows, fraction, seed)
-                X_val = X[rows[val]]
-                w_val = None if sample_weight is None else sample_weight[val]
-                rows = rows[train]
-                sample_weight = None if sample_weight is None else sample_weight[train]
+            if streamed:  # the same split, of row indices; the held-out rows read
+                rows, sample_weight, val_rows, w_val = split_validation(
+                    rows, sample_weight, fraction, seed)
+                X_val = X[val_rows]
             else:
                 X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
             inputs = self._validation_input(X_val, seed)
@@ -605,14 +602,11 @@ class BaseAutoencoder(
     def _user_net(self, role, n_components):
         """The network the ``encoder`` or ``decoder`` parameter stands for
         (a copy of an instance, or what its builder returns): see
-        :mod:`skae._user_nets`. ``n_components`` is None where the code size
-        is not known yet (it is then read from the encoder)."""
+        :mod:`skae._user_nets`."""
         shape = tuple(self.sample_shape_)
-        available = dict(input_shape=shape, output_shape=shape)
-        if n_components is not None:
-            available["n_components"] = n_components
         return build_net(getattr(self, role), role, routed_net_params(self, role),
-                         type(self).__name__, **available)
+                         type(self).__name__, input_shape=shape, output_shape=shape,
+                         n_components=n_components)
 
     def _check_routed_nets(self):
         """A TypeError for ``<role>__name`` parameters with no network to take them."""

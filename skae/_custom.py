@@ -137,7 +137,6 @@ class Autoencoder(_BaseDenseAutoencoder):
         return self.init if self.encoder is None and self.decoder is None else "random"
 
     def _build_encoder_decoder(self, n_features, output_activation):
-        self._check_routed_nets()
         name = type(self).__name__
         requested = self.n_components
         if self.encoder is None:

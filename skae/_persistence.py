@@ -45,7 +45,6 @@ from ._base import (
     NET_PARAMS_STATE,
     SEED_STATES_STATE,
     net_from_bytes,
-    net_to_bytes,
 )
 from ._registry import estimator_classes
 from ._user_nets import check_serializable
@@ -229,7 +228,7 @@ def _encode(value, models, where):
     if isinstance(value, keras.Model):  # a user's network (encoder=)
         check_serializable(value, where)
         file_name = f"net-{len(models)}.keras"
-        models.append((file_name, net_to_bytes(value)))
+        models.append((file_name, _compat.model_to_bytes(value)))
         return {"type": "keras_net", "file": file_name}
     return _encode_keras_object(value, where)
 

@@ -22,6 +22,16 @@ import numpy as np
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+
+def refuse_beyond_float32(X, name="X"):
+    """The ValueError for float64 values that float32, the precision Keras
+    computes in, cannot hold (finite here, infinite once cast)."""
+    if X.dtype.itemsize > 4 and X.size and max(X.max(), -X.min()) > _FLOAT32_MAX:
+        raise ValueError(
+            f"Input {name} contains values too large for float32, the precision "
+            "Keras computes in; scale X first (e.g. StandardScaler)."
+        )
+
 # Modules whose array types stream; anything else (ndarrays, lists, pandas,
 # sparse matrices, dask arrays) goes through scikit-learn's validation.
 _STREAMED_MODULES = frozenset({"h5py", "zarr"})
@@ -96,11 +106,7 @@ class StreamedRows:
                     what = "NaN" if np.isnan(chunk[row]).any() else "infinity"
                     where = (start + row) if rows is None else int(rows[row])
                     raise ValueError(f"Input {self.name} contains {what} (row {where}).")
-            if chunk.dtype.itemsize > 4 and np.abs(chunk).max() > _FLOAT32_MAX:
-                raise ValueError(  # finite in float64, infinite once cast
-                    f"Input {self.name} contains values too large for float32, the "
-                    "precision Keras computes in; scale X first (e.g. StandardScaler)."
-                )
+            refuse_beyond_float32(chunk, self.name)
         return chunk.astype(self.floatx, copy=False)
 
     def chunks(self, rows=None):

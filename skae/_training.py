@@ -78,17 +78,14 @@ def plan_training(n_samples, *, epochs, batch_size, max_iter):
     return TrainingPlan(batch_size, repeats, int(max_iter), auto=True)
 
 
-def split_rows(n, fraction, seed):
-    """``(train, val)``: sorted positions of ``n`` rows, a seeded random
-    ``fraction`` held out (at least one row, and at least one left to train)."""
+def split_validation(X, sample_weight, fraction, seed):
+    """``(X_train, w_train, X_val, w_val)``: a seeded random ``fraction`` of
+    the rows held out (at least one row, and at least one left to train).
+    X may be row indices (of data streamed from disk)."""
+    n = X.shape[0]
     n_val = min(max(1, round(fraction * n)), n - 1)
     order = np.random.default_rng(seed).permutation(n)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
-def split_validation(X, sample_weight, fraction, seed):
-    """``(X_train, w_train, X_val, w_val)``: :func:`split_rows` applied."""
-    train, val = split_rows(X.shape[0], fraction, seed)
+    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
     take = (lambda w, rows: None if w is None else w[rows])
     return X[train], take(sample_weight, train), X[val], take(sample_weight, val)
 

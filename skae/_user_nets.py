@@ -31,9 +31,6 @@ from ._compat import unsafe_deserialization_scope
 #: The routed prefixes of the two networks (``encoder__width=8``).
 NET_PREFIXES = ("encoder", "decoder")
 
-#: What a builder may declare, besides its routed parameters.
-BUILDER_ARGUMENTS = ("input_shape", "output_shape", "n_components")
-
 
 def routed_net_params(estimator, role):
     """``{name: value}`` of the estimator's ``<role>__name`` parameters."""

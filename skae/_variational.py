@@ -166,7 +166,6 @@ class VariationalAutoencoder(BaseAutoencoder):
         return self.init == "pca" and self.encoder is None and self.decoder is None
 
     def _build_encoder_decoder(self, n_features, output_activation):
-        self._check_routed_nets()
         name = type(self).__name__
         hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
         if self.encoder is None:
