@@ -139,13 +139,14 @@ class Autoencoder(_BaseDenseAutoencoder):
     def _build_encoder_decoder(self, n_features, output_activation):
         name = type(self).__name__
         requested = self.n_components
+        # What the encoder is asked for: n_components, else a decoder
+        # instance's input width, else the DeepAutoencoder's 32.
+        n_components = requested or self._decoder_code_size() or _DEFAULT_N_COMPONENTS
         if self.encoder is None:
-            n_components = requested or self._decoder_code_size() or _DEFAULT_N_COMPONENTS
             encoder = dense_encoder(n_features, n_components, _DEFAULT_HIDDEN,
                                     activation=_DEFAULT_ACTIVATION)
         else:
-            net = self._user_net(
-                "encoder", requested or self._decoder_code_size() or _DEFAULT_N_COMPONENTS)
+            net = self._user_net("encoder", n_components)
             encoder = wrapped_encoder(net, n_features, self.sample_shape_, name)
             n_components = one_vector_per_sample(encoder.outputs, "encoder", name)
             if requested is not None and requested != n_components:
