@@ -286,6 +286,7 @@ def pca_reference(data, k):
     pca = PCA(n_components=k, random_state=0).fit(Xtr)
     codes_test = pca.transform(Xte)
     return {
+        "pca": pca,
         "mse": mse(Xte, pca.inverse_transform(codes_test)),
         "acc": accuracy(data, pca.transform(Xtr), codes_test),
         "trust": unlabelled_trust(data, k, codes_test),
@@ -341,8 +342,29 @@ def run_fit(data, name, k, ref):
         "trust": unlabelled_trust(data, k, codes_test),
         "pca_trust": ref["trust"],
     }
+    if hasattr(est, "corrupt"):  # the denoiser's own task, beside clean data
+        clean = data.flat(data.X_test)
+        noisy = est.corrupt(X_test, random_state=1)
+        flat_noisy = data.flat(noisy)
+        row["denoising"] = {
+            "noisy": mse(clean, flat_noisy),
+            "pca": mse(clean, ref["pca"].inverse_transform(ref["pca"].transform(flat_noisy))),
+            "denoise": mse(clean, est.denoise(noisy).reshape(len(noisy), -1)),
+        }
     row["missed"] = goals(row)
     return row
+
+
+def denoising_rows(rows):
+    """The denoiser's task: noisy test data (its own training noise) against
+    the clean data, for the denoise output and PCA-k's reconstruction."""
+    out = []
+    for r in rows:
+        d = r.get("denoising")
+        if d:
+            out.append([r["dataset"], r["k"], f"{d['noisy']:.4f}", f"{d['pca']:.4f}",
+                        f"{d['denoise']:.4f}", f"{d['denoise'] / d['pca']:.2f}"])
+    return out
 
 
 HEADER = [
@@ -580,6 +602,17 @@ def main(argv=None):
              "total fit s"],
             per_model,
         ))
+    denoising = denoising_rows(rows)
+    if denoising:
+        sections.append(
+            "Denoising, the DenoisingAutoencoder's task (its rows above reconstruct "
+            "*clean* test data): the test data with the noise it was trained on "
+            "(`corrupt(X_test, random_state=1)`: Gaussian, standard deviation "
+            "`noise_factor=0.5`, clipped to the training range); MSE against the clean test data of the noisy input "
+            "itself, of PCA-k's reconstruction of it, and of `denoise`.\n\n"
+            + table(["dataset", "k", "noisy input", "PCA-k of the noisy input", "denoise",
+                     "ratio to PCA-k"], denoising)
+        )
     if trust:
         sections.append(
             "2-D codes (k=2, test split): trustworthiness "

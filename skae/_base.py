@@ -549,7 +549,7 @@ class BaseAutoencoder(
             monitored = validation[1] if holdout else X_train  # the targets
             mean = (X.mean_row(rows, sample_weight) if streamed
                     else np.average(X, axis=0, weights=sample_weight))
-            baseline = mean_row_loss(per_sample_loss(self.model_.loss), mean, monitored)
+            baseline = self._mean_row_loss(mean, monitored)
             stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline)
             self._fit_callbacks = [*self._fit_callbacks, stopper]
         last_epoch = _LastEpoch()
@@ -575,6 +575,11 @@ class BaseAutoencoder(
             raise
         self._check_loss_is_finite()
         self._record_convergence(plan, stopper, holdout)
+
+    def _mean_row_loss(self, mean, X_monitor):
+        """The monitored loss of an autoencoder that reconstructs every row
+        by ``mean``: the plateau rule's scale (:func:`mean_row_loss`)."""
+        return mean_row_loss(per_sample_loss(self.model_.loss), mean, X_monitor)
 
     def _validation_input(self, X_val, seed):
         """What the model reads of the held-out rows (their targets are the

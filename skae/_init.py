@@ -119,6 +119,19 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
         tuple((kernel.astype(dtype), bias.astype(dtype)) for kernel, bias in layers), n_pca)
 
 
+def residual_variance(X, sample_weight, n_components, seed=None):
+    """PCA-k's mean squared reconstruction error per feature on the
+    (weighted) training rows: the variance the ``n_components`` largest
+    directions leave out, averaged over the features."""
+    X, sample_weight = _init_rows(X, sample_weight, seed)
+    X = np.asarray(X, np.float64).reshape(len(X), -1)
+    mean, components = principal_directions(X, sample_weight, n_components)
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    centred = X - mean
+    residual = centred - (centred @ components.T) @ components
+    return float((w @ (residual**2).sum(axis=1)) / w.sum() / X.shape[1])
+
+
 @dataclass(frozen=True)
 class PPCAWeights:
     """The start of a variational autoencoder at probabilistic PCA's

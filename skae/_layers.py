@@ -61,18 +61,35 @@ class VariationalSampling(keras.layers.Layer):
     as a loss: the KL of each sample is summed over the latent dimensions
     (not averaged) and the batch mean is taken, matching a reconstruction
     term summed over features. At inference it returns ``z_mean``.
+
+    ``gaussian=True`` (a squared-error reconstruction term: a Gaussian
+    decoder) gives the layer a non-trainable ``noise_variance`` weight,
+    sigma^2 of the decoder, and the KL term the weight ``2 * sigma^2 *
+    beta``: the summed squared error plus that is ``2 * sigma^2`` times the
+    negative ELBO ``SSE / (2 sigma^2) + beta * KL`` (up to a constant), so
+    the networks' gradients are the ELBO's. The estimator sets sigma^2
+    (:class:`skae._variational.NoiseVariance`).
     """
 
-    def __init__(self, beta=1.0, seed=None, **kwargs):
+    def __init__(self, beta=1.0, seed=None, gaussian=False, **kwargs):
         super().__init__(**kwargs)
         self.beta = float(beta)
         self.seed = seed
+        self.gaussian = bool(gaussian)
         self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        if self.gaussian:
+            # 0.5: the plain summed squared error's implicit variance.
+            self.noise_variance = self.add_weight(
+                shape=(), initializer=keras.initializers.Constant(0.5),
+                trainable=False, name="noise_variance")
 
     def call(self, inputs, training=False):
         z_mean, z_log_var = inputs
         kl = kl_divergence(z_mean, z_log_var)
-        self.add_loss(self.beta * keras.ops.mean(kl))
+        weight = self.beta * 2.0 * self.noise_variance if self.gaussian else self.beta
+        self.add_loss(weight * keras.ops.mean(kl))
         if not training:
             return z_mean
         eps = keras.random.normal(
@@ -84,7 +101,8 @@ class VariationalSampling(keras.layers.Layer):
         return input_shape[0]
 
     def get_config(self):
-        return {**super().get_config(), "beta": self.beta, "seed": self.seed}
+        return {**super().get_config(), "beta": self.beta, "seed": self.seed,
+                "gaussian": self.gaussian}
 
 
 def kl_divergence(z_mean, z_log_var):

@@ -57,6 +57,22 @@ def expects_probabilities(loss):
     return any(loss is fn for fn in _PROBABILITY_LOSS_FUNCTIONS)
 
 
+_SQUARED_ERROR_NAMES = frozenset({"mse", "mean_squared_error"})
+
+
+def is_squared_error(loss):
+    """Whether ``loss`` (name, function, class or instance) is the mean
+    squared error: a Gaussian decoder's negative log-likelihood, up to its
+    variance."""
+    if isinstance(loss, str):
+        return loss.lower() in _SQUARED_ERROR_NAMES
+    if isinstance(loss, type):
+        return issubclass(loss, keras.losses.MeanSquaredError)
+    if isinstance(loss, keras.losses.MeanSquaredError):
+        return True
+    return loss is keras.losses.mean_squared_error
+
+
 def resolve_output_activation(output_activation, loss):
     """The decoder's last activation: as given, or the rule's for "auto"."""
     if isinstance(output_activation, str) and output_activation == "auto":
@@ -137,6 +153,27 @@ class SummedOverFeatures(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "loss": keras.losses.serialize(self.loss)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["loss"] = keras.losses.deserialize(config["loss"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="skae")
+class ReconstructionTerm(keras.metrics.MeanMetricWrapper):
+    """The mean of a loss summed over features (:class:`SummedOverFeatures`):
+    the VAE logs its ELBO's reconstruction term as ``reconstruction`` (and
+    ``val_reconstruction``), apart from the KL term in ``loss``."""
+
+    def __init__(self, loss="binary_crossentropy", name="reconstruction", dtype=None):
+        self._summed = SummedOverFeatures(loss)
+        super().__init__(fn=self._summed.call, name=name, dtype=dtype)
+
+    def get_config(self):
+        return {"name": self.name, "dtype": self.dtype,
+                "loss": keras.losses.serialize(self._summed.loss)}
 
     @classmethod
     def from_config(cls, config):

@@ -25,6 +25,8 @@ from skae import (
     SequenceAutoencoder,
 )
 
+from skae._layers import kl_divergence
+
 from _fast import fast_autoencoders
 
 FAST = dict(epochs=2, batch_size=64, random_state=0)
@@ -100,6 +102,24 @@ def test_inference_follows_the_weights(images):
     assert not np.array_equal(before, after)
     expected = keras.ops.convert_to_numpy(est.encoder_(X, training=False))
     np.testing.assert_allclose(after, expected, rtol=0, atol=1e-6)
+
+
+def test_vae_noise_variance_is_estimated_in_training(images):
+    # The Gaussian decoder's sigma^2 is a layer weight the estimator assigns
+    # between epochs; each backend's train step must read the new value (on
+    # JAX, from the state it reloads at each epoch).
+    X = images.reshape(len(images), -1) - 0.5  # outside [0, 1]: a squared error
+    vae = skae.VariationalAutoencoder(n_components=4, hidden_layer_sizes=(16,), epochs=3,
+                                      batch_size=32, random_state=0).fit(X)
+    assert 0 < vae.noise_variance_ < np.var(X)
+    kl = {}
+    for noise in (vae.noise_variance_, 1e4):  # 1e4: the KL term's weight is 2e4
+        copy = pickle.loads(pickle.dumps(vae))
+        copy.model_.get_layer("sampling").noise_variance.assign(noise)
+        z_mean, z_log_var = copy.partial_fit(X).encoder_(X)
+        kl[noise] = keras.ops.convert_to_numpy(kl_divergence(z_mean, z_log_var)).mean()
+        assert copy.noise_variance_ <= noise  # and the epoch's estimate replaced it
+    assert kl[1e4] < 0.99 * kl[vae.noise_variance_]  # measured: 0.97 after 7 steps
 
 
 # What counts as TensorFlow in model code: importing it, or calling tf.*.

@@ -126,8 +126,12 @@ def test_manifold_checks_its_arguments(vae, digits):
 
 def test_history_curves(vae):
     fig = plot_history(vae, title="VAE")
-    (line,) = fig.axes[0].get_lines()
+    # One curve per entry: the VAE's loss (the negative ELBO) and its
+    # reconstruction term.
+    assert list(vae.history_) == ["loss", "reconstruction"]
+    line, reconstruction = fig.axes[0].get_lines()
     np.testing.assert_allclose(line.get_ydata(), vae.history_["loss"])
+    np.testing.assert_allclose(reconstruction.get_ydata(), vae.history_["reconstruction"])
     np.testing.assert_array_equal(line.get_xdata(), [1, 2])
     history = {"loss": [3.0, 2.0], "val_loss": [4.0, 3.5]}
     assert len(plot_history(history, keys=["val_loss"]).axes[0].get_lines()) == 1

@@ -237,3 +237,52 @@ def test_output_activation_rule(loss, activation):
     from skae._losses import resolve_output_activation
 
     assert resolve_output_activation("auto", loss) == activation
+
+
+def _low_rank_table(n, seed=0):
+    """Rows of 10 features near a 3-d subspace: directions of standard
+    deviation 3, 1 and 0.5 (variance 0.25, below the 0.5 a plain summed
+    squared error assumes as noise), plus noise of 0.05."""
+    rng = np.random.default_rng(seed)
+    basis = np.linalg.qr(rng.standard_normal((10, 3)))[0].T
+    Z = rng.standard_normal((n, 3)) * np.array([3.0, 1.0, 0.5])
+    return (Z @ basis + 0.05 * rng.standard_normal((n, 10))).astype(np.float32)
+
+
+def test_vae_gaussian_decoder_estimates_its_noise_variance():
+    from sklearn.decomposition import PCA
+
+    X, X_test = np.split(_low_rank_table(500), [300])
+    vae = VariationalAutoencoder(n_components=3, hidden_layer_sizes=(32,), random_state=0).fit(X)
+    pca = PCA(3).fit(X)
+    start = np.mean((X - pca.inverse_transform(pca.transform(X))) ** 2)
+    # Started at PCA-3's residual variance per feature, and only moved down.
+    assert 0 < vae.noise_variance_ <= start * (1 + 1e-5)
+    # Every latent direction is used: a fixed sigma^2 of 0.5 leaves out the
+    # third (variance 0.25) and reconstructs at many times PCA-3's error.
+    error = np.mean((X_test - vae.inverse_transform(vae.transform(X_test))) ** 2)
+    pca_error = np.mean((X_test - pca.inverse_transform(pca.transform(X_test))) ** 2)
+    assert error <= 1.25 * pca_error  # measured 1.07x; a fixed 0.5: about 15x
+    # The ELBO is in nats, like probabilistic PCA's log-likelihood (its
+    # upper bound for a linear model), and the training loss is its negative.
+    assert vae.score(X_test) == pytest.approx(pca.score(X_test), abs=2.0)
+    assert vae.loss_curve_[vae.history_["val_loss"].index(min(vae.history_["val_loss"]))] \
+        == pytest.approx(-vae.score(X), abs=2.0)
+    assert "reconstruction" in vae.history_
+
+
+def test_vae_noise_variance_never_rises():
+    X = _low_rank_table(100)
+    vae = VariationalAutoencoder(n_components=2, hidden_layer_sizes=(16,), random_state=0)
+    variances = [vae.partial_fit(X).noise_variance_ for _ in range(4)]
+    assert np.all(np.diff(variances) <= 0) and variances[-1] > 0
+    # The estimate is part of the model: saved, loaded, and trained on.
+    restored = pickle.loads(pickle.dumps(vae))
+    assert restored.noise_variance_ == variances[-1]
+    assert restored.score(X) == vae.score(X)
+    assert restored.partial_fit(X).noise_variance_ <= variances[-1]
+
+
+def test_vae_bernoulli_decoder_has_no_noise_variance(vae):
+    assert vae.loss_ == "binary_crossentropy" and vae.noise_variance_ is None
+    assert len(vae.history_["reconstruction"]) == len(vae.history_["loss"])
