@@ -550,7 +550,8 @@ class BaseAutoencoder(
             mean = (X.mean_row(rows, sample_weight) if streamed
                     else np.average(X, axis=0, weights=sample_weight))
             baseline = self._mean_row_loss(mean, monitored)
-            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline)
+            start = self._held_out_loss(validation) if holdout else None
+            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline, start)
             self._fit_callbacks = [*self._fit_callbacks, stopper]
         last_epoch = _LastEpoch()
         self._fit_callbacks = [*self._fit_callbacks, last_epoch]
@@ -575,6 +576,18 @@ class BaseAutoencoder(
             raise
         self._check_loss_is_finite()
         self._record_convergence(plan, stopper, holdout)
+
+    def _held_out_loss(self, validation):
+        """The current model's loss on the held-out rows, as fit logs
+        ``val_loss``: the plateau rule's candidate before any training."""
+        x, y, *w = validation
+        logs = self.model_.evaluate(x, y, sample_weight=w[0] if w else None,
+                                    batch_size=self.batch_size_, verbose=0, return_dict=True)
+        return self._monitored_loss(logs)
+
+    def _monitored_loss(self, logs):
+        """The loss the plateau rule compares, from ``Model.evaluate``'s logs."""
+        return float(logs["loss"])
 
     def _mean_row_loss(self, mean, X_monitor):
         """The monitored loss of an autoencoder that reconstructs every row
@@ -659,6 +672,9 @@ class BaseAutoencoder(
         self.best_validation_score_ = (
             max(self.validation_scores_) if self.validation_scores_ else None
         )
+        if holdout and stopper is not None and np.isfinite(stopper.lowest):
+            # The kept model's: the best iteration's, or the start's.
+            self.best_validation_score_ = -stopper.lowest
         if stopper is not None and not stopper.converged and not self.model_.stop_training:
             warn_not_converged(type(self).__name__, plan.iterations)
 

@@ -195,8 +195,10 @@ validation_scores_ : list of float or None
     Minus the held-out loss of each iteration (higher is better), with
     ``early_stopping`` or ``validation_split``; None otherwise.
 best_validation_score_ : float or None
-    The best of ``validation_scores_``: the weights kept are that
-    iteration's with ``early_stopping``.
+    With ``early_stopping``, minus the held-out loss of the weights kept:
+    the best iteration's, or the starting weights' (PCA's solution, or the
+    model a warm start continues) when no iteration improved on them.
+    Otherwise the best of ``validation_scores_``.
 batch_size_ : int
     The batch size used (``batch_size`` with "auto" resolved).
 sample_shape_ : tuple of int

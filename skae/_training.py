@@ -118,19 +118,34 @@ class PlateauStopping(keras.callbacks.Callback):
     tolerance relative to the loss would stop nothing, and one relative to
     an offset-free scale means the same for a squared error of 1e4 or 0.01.
     Training stops after ``n_iter_no_change`` iterations without an
-    improvement, and the weights of the best iteration are put back.
+    improvement, and the weights of the iteration with the lowest loss are
+    put back (as scikit-learn's MLP keeps its best coefficients: ``tol``
+    decides when to stop, not which weights to keep).
+
+    ``start``, the monitored loss of the weights training starts from (on
+    the held-out rows), makes those weights a candidate too: a model started
+    at PCA's solution that only overfits its training rows (a few dozen
+    series) ends where it started, never behind it on held-out data.
     """
 
-    def __init__(self, monitor, tol, n_iter_no_change, baseline=None):
+    def __init__(self, monitor, tol, n_iter_no_change, baseline=None, start=None):
         super().__init__()
         self.monitor, self.tol, self.n_iter_no_change = monitor, tol, n_iter_no_change
         self.baseline = baseline
+        self.start = start
         self.first = None
-        self.best = np.inf
+        self.best = np.inf  # the reference of the last improvement by tol
+        self.lowest = np.inf  # the loss of the weights kept
         self.best_weights = None
         self.best_iteration = None
         self.wait = 0
         self.converged = False
+
+    def on_train_begin(self, logs=None):
+        if self.start is not None and np.isfinite(self.start):
+            self.first = self.best = self.lowest = float(self.start)
+            self.best_weights = self.model.get_weights()
+            self.best_iteration = -1  # the start
 
     def on_epoch_end(self, epoch, logs=None):
         value = (logs or {}).get(self.monitor)
@@ -140,9 +155,11 @@ class PlateauStopping(keras.callbacks.Callback):
             self.first = float(value)
         start = self.first if self.baseline is None else max(self.first, self.baseline)
         progress = max(start - self.best, 0.0) if self.best < np.inf else 0.0
-        if self.best == np.inf or value < self.best - self.tol * progress:
-            self.best, self.best_iteration, self.wait = float(value), epoch, 0
+        if value < self.lowest:
+            self.lowest, self.best_iteration = float(value), epoch
             self.best_weights = self.model.get_weights()
+        if self.best == np.inf or value < self.best - self.tol * progress:
+            self.best, self.wait = float(value), 0
         else:
             self.wait += 1
             if self.wait >= self.n_iter_no_change:

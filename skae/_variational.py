@@ -272,6 +272,12 @@ class VariationalAutoencoder(BaseAutoencoder):
         d = self._n_features()
         return gaussian_nll(loss, max(loss / d, getattr(self, "_noise_floor", 0.0), 1e-12), d)
 
+    def _monitored_loss(self, logs):
+        noise = self.noise_variance_
+        if noise is None:
+            return super()._monitored_loss(logs)
+        return minus_elbo(logs["loss"], logs["reconstruction"], noise, noise, self._n_features())
+
     def _n_features(self):
         return int(np.prod(self.sample_shape_))
 
@@ -407,7 +413,14 @@ class NoiseVariance(keras.callbacks.Callback):
         for prefix in ("", "val_"):
             loss, sse = logs.get(prefix + "loss"), logs.get(prefix + "reconstruction")
             if loss is not None and sse is not None:
-                logs[prefix + "loss"] = gaussian_nll(sse, noise, d) + (loss - sse) / (2.0 * used)
+                logs[prefix + "loss"] = minus_elbo(loss, sse, used, noise, d)
+
+
+def minus_elbo(loss, squared_error, used, noise_variance, n_features):
+    """The negative ELBO in nats at sigma^2 = ``noise_variance``, from Keras'
+    loss (``squared_error`` plus the KL term weighted ``2 * used * beta``)."""
+    return (gaussian_nll(squared_error, noise_variance, n_features)
+            + (loss - squared_error) / (2.0 * used))
 
 
 def gaussian_nll(squared_error, noise_variance, n_features):

@@ -103,6 +103,25 @@ def test_best_weights_are_restored(X):
     np.testing.assert_allclose(-est.score(X_val), -est.best_validation_score_, rtol=1e-5)
 
 
+def test_the_start_is_a_candidate():
+    # Started at PCA, then pushed off by a learning rate far too high: no
+    # iteration beats the start on the held-out rows, so the start is kept
+    # (bitwise the model a learning rate of 1e-12 leaves), never worse.
+    from sklearn.datasets import load_wine
+    from sklearn.preprocessing import StandardScaler
+
+    X = StandardScaler().fit_transform(load_wine().data).astype(np.float32)
+    params = dict(n_components=4, n_iter_no_change=2, random_state=0)
+    start = DenseAutoencoder(learning_rate_init=1e-12, **params).fit(X)
+    pushed = DenseAutoencoder(learning_rate_init=0.3, **params).fit(X)
+    np.testing.assert_allclose(pushed.transform(X), start.transform(X), atol=1e-6)
+    assert pushed.n_iter_ == 2 and min(pushed.history_["val_loss"]) > -start.best_validation_score_
+    assert pushed.best_validation_score_ == pytest.approx(start.best_validation_score_, abs=1e-6)
+    # Monitoring the training loss, nothing measures the start: the model moves.
+    training = DenseAutoencoder(learning_rate_init=0.3, early_stopping=False, **params).fit(X)
+    assert np.abs(training.transform(X) - start.transform(X)).max() > 0.1
+
+
 def test_plateau_rule_on_a_scripted_loss():
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
     stopper = PlateauStopping("loss", tol=0.1, n_iter_no_change=2)
@@ -119,7 +138,8 @@ def test_plateau_rule_on_a_scripted_loss():
             break
     assert stopper.converged and epoch == 3 and stopper.best == 0.5
     stopper.on_train_end()
-    np.testing.assert_array_equal(model.get_weights()[0], weights[1][0])
+    # The weights kept are the lowest loss's (0.47), not the last improvement's.
+    np.testing.assert_array_equal(model.get_weights()[0], weights[3][0])
 
 
 @pytest.mark.parametrize("baseline, stops_at", [(None, None), (0.45, 2)])
