@@ -116,8 +116,11 @@ class VariationalAutoencoder(BaseAutoencoder):
         weights). With a Bernoulli decoder the KL term
         still leaves latent dimensions unused where they explain little
         (32 latents on 1,347 digits in [0, 1]: 9.55x PCA-32's error): that
-        is the ELBO's optimum, not a lack of training; ``beta < 1`` trades
-        the regular latent space for reconstruction.
+        is the ELBO's optimum, not a lack of training. For grey levels
+        where reconstruction matters, ``loss="mse"`` gives the Gaussian
+        decoder with its variance estimated (1.01x PCA-32's error on the
+        digits, 0.52x PCA-8's); ``beta < 1`` trades the regular latent
+        space for reconstruction.
     {{training_parameters}}
 
     Attributes
