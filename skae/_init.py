@@ -120,16 +120,17 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
 
 
 def residual_variance(X, sample_weight, n_components, seed=None):
-    """PCA-k's mean squared reconstruction error per feature on the
-    (weighted) training rows: the variance the ``n_components`` largest
-    directions leave out, averaged over the features."""
+    """``(left_out, total)``: the mean squared error per feature of PCA with
+    ``n_components`` on the (weighted) training rows, and the variance per
+    feature of the rows themselves (PCA with none)."""
     X, sample_weight = _init_rows(X, sample_weight, seed)
     X = np.asarray(X, np.float64).reshape(len(X), -1)
     mean, components = principal_directions(X, sample_weight, n_components)
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     centred = X - mean
     residual = centred - (centred @ components.T) @ components
-    return float((w @ (residual**2).sum(axis=1)) / w.sum() / X.shape[1])
+    per_feature = lambda rows: float((w @ (rows**2).sum(axis=1)) / w.sum() / X.shape[1])  # noqa: E731
+    return per_feature(residual), per_feature(centred)
 
 
 @dataclass(frozen=True)

@@ -224,8 +224,8 @@ class VariationalAutoencoder(BaseAutoencoder):
             # leaves out, per feature; NoiseVariance follows the training
             # error down from there. Never below a millionth of the data's
             # variance: a perfect fit (rows <= components) keeps a density.
-            start = residual_variance(X, sample_weight, self.n_components_, seed=self._seed)
-            total = residual_variance(X, sample_weight, 0, seed=self._seed)
+            start, total = residual_variance(X, sample_weight, self.n_components_,
+                                             seed=self._seed)
             self._noise_floor = max(1e-6 * total, 1e-12)
             self.model_.get_layer("sampling").noise_variance.assign(
                 max(start, self._noise_floor))
