@@ -268,7 +268,7 @@ class VariationalAutoencoder(BaseAutoencoder):
 
     def _mean_row_loss(self, mean, X_monitor):
         loss = super()._mean_row_loss(mean, X_monitor)
-        if not self._gaussian():
+        if self.noise_variance_ is None:  # as _monitored_loss: the layer decides
             return loss
         # In nats, as NoiseVariance logs the loss: the mean row with the
         # variance it leaves, and no KL (it ignores its input).
