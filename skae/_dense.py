@@ -45,9 +45,9 @@ def _init_parameter_doc(class_name):
     """The numpydoc entry of ``init``, with ``class_name``'s measurements."""
     text = (
         '"pca": the first layer computes the training rows\' PCA coordinates '
-        "(scaled, and shifted to be non-negative so that the activation passes "
-        "them), hidden layers pass them on unchanged and the output layer decodes "
-        "them to PCA's reconstruction (exactly with a linear output, to first "
+        "(scaled, and shifted to be positive, with a margin for new rows beyond "
+        "the training range, so that the activation passes them), hidden layers "
+        "pass them on unchanged and the output layer decodes them to PCA's reconstruction (exactly with a linear output, to first "
         "order with a sigmoid), so training starts where PCA ends, as TSNE's "
         '``init="pca"``; the other units start random and reach the output through '
         "zeros. Measured with the default budget: "

@@ -27,6 +27,19 @@ import numpy as np
 MAX_INIT_ROWS = 10_000
 
 
+#: How far below the training rows' lowest PCA coordinate the ReLU's zero is
+#: put, as a fraction of the coordinates' range: a new row a little beyond
+#: the training range is not clipped. Measured with 0 (zero at the training
+#: minimum), raw breast cancer, DenseAutoencoder(n_components=4): one test
+#: row of 143 lay 0.07 std below it, its code was clipped, and the test
+#: error was 1.37x PCA-4's (1.01x with this margin); on raw wine the
+#: accuracy of a logistic regression on the codes fell 0.045 below PCA-4's
+#: (0.022 with it). On the benchmark's digits, wine, breast cancer and
+#: S-curve the Dense and Sparse rows moved by at most 0.01x, the Deep ones
+#: both ways (breast cancer k=2 0.83x -> 0.88x, S-curve k=2 0.24x -> 0.12x).
+RELU_MARGIN = 0.1
+
+
 @dataclass(frozen=True)
 class PCAWeights:
     """``layers``: the ``(kernel, bias)`` of each Dense layer, input to
@@ -76,8 +89,9 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
 
     The first layer maps a row to its PCA coordinates in its first ``n_pca``
     units, scaled so that the widest has unit standard deviation and shifted
-    so that every training row's are non-negative (the activation passes
-    them unchanged); each inner layer passes those units on unchanged, and
+    so that every training row's are positive, with a margin of
+    :data:`RELU_MARGIN` for new rows (the activation passes them
+    unchanged); each inner layer passes those units on unchanged, and
     the output layer maps them back to PCA's reconstruction: exactly with a
     linear output, through the tangent of the sigmoid at 0.5 with a sigmoid
     one. ``shift=False`` leaves the coordinates centred, for a linear code.
@@ -98,7 +112,9 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     # Weighted, so a weight of 2 starts like a repeated row.
     scale = 1.0 / np.sqrt((w @ coords**2) / w.sum()).max()
-    shift = -coords.min(axis=0) * scale if shift else np.zeros(n_pca)
+    lowest = coords.min(axis=0)
+    margin = RELU_MARGIN * (coords.max(axis=0) - lowest)
+    shift = -(lowest - margin) * scale if shift else np.zeros(n_pca)
     first_kernel, first_bias = layers[0]
     first_kernel[:, :n_pca] = components.T * scale
     first_bias[:n_pca] = shift - (components @ mean) * scale

@@ -331,6 +331,21 @@ def test_pca_init_starts_at_pcas_reconstruction(wine):
     assert error.max() > 0.5
 
 
+def test_pca_init_passes_new_rows_a_little_beyond_the_training_range(wine):
+    # The ReLU's zero sits below the lowest training code by a margin: rows
+    # 5% further from the mean than any training row (the extremes included)
+    # are not clipped, so they decode as PCA's (with no margin they were).
+    ae = DenseAutoencoder(n_components=4, **FROZEN).fit(wine)
+    from sklearn.decomposition import PCA
+
+    pca = PCA(4).fit(wine)
+    beyond = wine.mean(axis=0) + 1.05 * (wine - wine.mean(axis=0))
+    assert (pca.transform(beyond).min(axis=0) < pca.transform(wine).min(axis=0)).all()
+    np.testing.assert_allclose(
+        ae.inverse_transform(ae.transform(beyond)),
+        pca.inverse_transform(pca.transform(beyond)), atol=1e-4)
+
+
 @pytest.mark.parametrize("hidden, n_pca", [((16, 8), 4), ((16, 3), 3)])
 def test_deep_pca_init_passes_the_coordinates_through_its_hidden_layers(wine, hidden, n_pca):
     # Hidden layers narrower than the code carry as many coordinates as they can.
