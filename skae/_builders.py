@@ -191,7 +191,7 @@ def conv_decoder(
     return keras.Model(inputs, outputs, name=name)
 
 
-def lstm_encoder(timesteps, n_features, n_components, units=None, name="encoder"):
+def lstm_encoder(timesteps, n_features, n_components, units=None, frame=1, name="encoder"):
     """``(timesteps, n_features)`` sequences -> the code. Takes flat rows,
     reshaped inside the model.
 
@@ -199,10 +199,18 @@ def lstm_encoder(timesteps, n_features, n_components, units=None, name="encoder"
     of ``n_components`` units. With ``units``, an LSTM of that width reads
     the sequence, and the code is a linear map of its last state plus a
     linear map of the whole sequence (``"linear"``, the decoder's mirror):
-    the LSTM adds what a linear (PCA-like) encoder cannot.
+    the LSTM adds what a linear (PCA-like) encoder cannot. ``frame > 1``:
+    the LSTM reads frames of that many consecutive steps (the sequence
+    padded with zeros to a whole number of frames).
     """
     inputs = keras.Input(shape=(timesteps * n_features,), name="x")
     x = keras.layers.Reshape((timesteps, n_features), name="sequence")(inputs)
+    if frame > 1:
+        pad = -timesteps % frame
+        if pad:
+            x = keras.layers.ZeroPadding1D((0, pad), name="pad")(x)
+        x = keras.layers.Reshape(((timesteps + pad) // frame, frame * n_features),
+                                 name="frames")(x)
     if units is None:
         code = keras.layers.LSTM(n_components, name="code")(x)
     else:
@@ -219,6 +227,7 @@ def lstm_decoder(
     n_components,
     units=None,
     output_activation="sigmoid",
+    frame=1,
     name="decoder",
 ):
     """Code repeated over the timesteps -> LSTM -> a Dense per step back to
@@ -229,11 +238,17 @@ def lstm_decoder(
     With ``units``, an LSTM of that width, and a linear map from the code to
     the whole sequence added before the output activation: the LSTM then
     learns what a linear (PCA-like) decoder cannot, instead of all of it.
+    ``frame > 1``: the LSTM writes frames of that many steps (the padding
+    of the encoder's last frame cropped).
     """
     code = keras.Input(shape=(n_components,), name="code")
-    x = keras.layers.RepeatVector(timesteps, name="repeat")(code)
+    pad = -timesteps % frame
+    x = keras.layers.RepeatVector((timesteps + pad) // frame, name="repeat")(code)
     x = keras.layers.LSTM(units or n_components, return_sequences=True, name="lstm")(x)
-    x = keras.layers.Dense(n_features, name="step")(x)
+    x = keras.layers.Dense(frame * n_features, name="step")(x)
+    if pad:
+        x = keras.layers.Reshape((timesteps + pad, n_features), name="steps")(x)
+        x = keras.layers.Cropping1D((0, pad), name="crop")(x)
     x = keras.layers.Flatten(name="values")(x)
     if units is not None:
         linear = keras.layers.Dense(timesteps * n_features, name="linear")(code)

@@ -66,6 +66,26 @@ def test_sequence_pca_init_starts_at_pcas_reconstruction():
     assert np.abs(tutorial.inverse_transform(tutorial.transform(X)) - expected).max() > 0.5
 
 
+@pytest.mark.parametrize("frame_length, frame, lstm_steps", [("auto", 3, 24), (1, 1, 70), (70, 70, 1)])
+def test_sequence_lstms_read_frames_of_steps(frame_length, frame, lstm_steps):
+    # 70 steps of 2 channels: "auto" keeps the LSTMs to at most 32 steps,
+    # frames of 3 (the last padded by 2 steps, cropped from the output).
+    from sklearn.decomposition import PCA
+
+    X = np.random.RandomState(0).randn(30, 70, 2).cumsum(axis=1)
+    ae = SequenceAutoencoder(n_components=3, frame_length=frame_length, epochs=1,
+                             learning_rate_init=1e-12, random_state=0).fit(X)
+    assert ae.frame_length_ == frame
+    assert ae.encoder_.get_layer("lstm").input.shape[1:] == (lstm_steps, 2 * frame)
+    assert ae.decoder_.get_layer("lstm").output.shape[1] == lstm_steps
+    assert ae.decoder_.get_layer("step").units == 2 * frame
+    # The start is still PCA's reconstruction, every step in its place.
+    flat = X.reshape(30, -1)
+    pca = PCA(3).fit(flat)
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)).reshape(30, -1),
+                               pca.inverse_transform(pca.transform(flat)), atol=1e-3)
+
+
 @pytest.mark.parametrize(
     "roundtrip", [lambda e: pickle.loads(pickle.dumps(e)), copy.deepcopy], ids=["pickle", "deepcopy"]
 )
