@@ -10,13 +10,16 @@ estimator runs with its DEFAULT parameters, only ``n_components=k`` and
 
 * ``digits`` (load_digits / 16, 8x8 images in [0, 1]), ``breast_cancer`` and
   ``wine`` (standardised), each split 75/25 (stratified, random_state=0);
+  ``breast_cancer-raw``: the same split as loaded, unscaled (features from
+  1e-3 to 4e3: the test error is dominated by the largest);
 * ``mnist-100``, ``mnist-1000``, ``mnist-10000``: random training subsets
   of real MNIST (scaled to [0, 1]), tested on the 10,000 test images;
 * ``s-curve``: sklearn's S-curve (1,000 points, noise 0.05, standardised),
   no labels;
-* ``series-24``, ``series-150``: synthetic univariate series of 4 classes
-  (noisy sines, square waves, ramps, bumps; random frequency, phase,
-  amplitude and position), 96 series of length 24 and 150; ``series-mv``: 3
+* ``series-24``, ``series-150``, ``series-500``: synthetic univariate
+  series of 4 classes (noisy sines, square waves, ramps, bumps; random
+  frequency, phase, amplitude and position), 96 series of length 24, 150
+  and 500; ``series-mv``: 3
   channels of length 50, 3 classes, 120 series. Generated here, each
   series (channel) z-normalised.
 
@@ -100,6 +103,7 @@ SKIPPED: dict[str, set[str]] = {}
 DATASETS = [
     "digits",
     "breast_cancer",
+    "breast_cancer-raw",
     "wine",
     "mnist-100",
     "mnist-1000",
@@ -107,6 +111,7 @@ DATASETS = [
     "s-curve",
     "series-24",
     "series-150",
+    "series-500",
     "series-mv",
 ]
 QUICK = {"digits": (8,), "wine": (2,), "series-24": (4,)}
@@ -214,6 +219,10 @@ def load(name, mnist_path, cache):
                     TABLE_MODELS + IMAGE_MODELS, "/ 16 -> [0, 1]", images=True)
     if name == "breast_cancer":
         return standardised(name, *load_breast_cancer(return_X_y=True), (2, 8))
+    if name == "breast_cancer-raw":  # as loaded: features from 1e-3 to 4e3
+        X, y = load_breast_cancer(return_X_y=True)
+        X_train, X_test, y_train, y_test = split(X.astype(np.float32), y)
+        return Data(name, X_train, X_test, y_train, y_test, (2, 8), TABLE_MODELS, "raw")
     if name == "wine":
         return standardised(name, *load_wine(return_X_y=True), (2, 8))
     if name.startswith("mnist-"):
