@@ -88,6 +88,10 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         """Strength of the L1 activity penalty on the code."""
         return 0.0
 
+    def _activation(self):
+        """The activation of the code and hidden layers."""
+        return self.activation
+
     def _init_scheme(self):
         """"pca" or "random": how a new model's code and output layers start."""
         return "random"
@@ -105,7 +109,7 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         start = pca_weights(
             X, sample_weight, self.n_components_, self.output_activation_,
             [layer.get_weights() for layer in chain], seed=self._seed,
-            margin=RELU_MARGIN if _is_relu(self.activation) else 0.0,
+            margin=RELU_MARGIN if _is_relu(self._activation()) else 0.0,
         )
         for layer, weights in zip(chain, start.layers):
             layer.set_weights(list(weights))
@@ -116,14 +120,14 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
             n_features,
             self.n_components,
             hidden_layer_sizes=hidden,
-            activation=self.activation,
+            activation=self._activation(),
             activity_l1=self._activity_l1(),
         )
         decoder = dense_decoder(
             self.n_components,
             n_features,
             hidden_layer_sizes=hidden[::-1],
-            activation=self.activation,
+            activation=self._activation(),
             output_activation=output_activation,
         )
         return encoder, decoder
