@@ -18,9 +18,26 @@ from ._dense import DeepAutoencoder
 _TUKEY_K = 1.5
 
 
-def default_autoencoder():
-    """The autoencoder of ``AutoencoderOutlierDetector(autoencoder=None)``."""
-    return DeepAutoencoder(loss="mse")
+#: The widest code of the default detector's autoencoder. A code as wide as
+#: the data reconstructs outliers as well as inliers: on digits novelty (64
+#: features, ~90 training rows, mean ROC AUC over the 10 classes, Keras
+#: seeds 1-3) DeepAutoencoder's default 32 numbers gave 0.988-0.991, 16 gave
+#: 0.996-0.997 (worst class 0.985-0.988; PCA-8's error 0.996, worst 0.978),
+#: 8 gave 0.996-0.997 (worst 0.976-0.981). Half the features on tables:
+#: standardised breast cancer (one class against the other) 0.838 against
+#: 0.835 with 32, wine 0.968 against 0.961.
+MAX_DETECTOR_CODE = 16
+
+
+def default_autoencoder(n_features=None):
+    """The autoencoder of ``AutoencoderOutlierDetector(autoencoder=None)``
+    for data of ``n_features`` features: a squared-error DeepAutoencoder
+    whose code has half as many numbers, at most :data:`MAX_DETECTOR_CODE`
+    (with no ``n_features``, its default code)."""
+    if n_features is None:
+        return DeepAutoencoder(loss="mse")
+    return DeepAutoencoder(n_components=min(MAX_DETECTOR_CODE, max(1, n_features // 2)),
+                           loss="mse")
 
 
 class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -41,11 +58,15 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
     autoencoder : estimator, default=None
         The autoencoder to fit: any skae autoencoder (or any estimator with
         ``fit`` and ``score_samples``, higher meaning more normal). None
-        means ``DeepAutoencoder(loss="mse")``: a squared reconstruction
-        error, since a cross-entropy's floor is each sample's own pixel
-        entropy, which flags digits with many grey pixels. Measured on digits
-        novelty (train on half of one class, mean ROC AUC over the 10
-        classes): 0.996, against 0.996 for PCA-8's error, 0.959 for
+        means ``DeepAutoencoder(n_components=min(16, n_features // 2),
+        loss="mse")``: a squared reconstruction error, since a
+        cross-entropy's floor is each sample's own pixel entropy, which
+        flags digits with many grey pixels, and a code narrower than the
+        data, since one as wide reconstructs outliers too. Measured on
+        digits novelty (train on half of one class, mean ROC AUC over the 10
+        classes, Keras seeds 1-3): 0.996-0.997 (worst class 0.985-0.988),
+        against 0.996 (0.978) for PCA-8's error, 0.988-0.991 with
+        DeepAutoencoder's own 32-number code, 0.959 for
         ``DenseAutoencoder()`` (BCE), 0.987 for LocalOutlierFactor and 0.972
         for IsolationForest. It is cloned, never fitted in place;
         its parameters tune as ``autoencoder__<name>`` in ``set_params`` and
@@ -162,8 +183,11 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         self : object
             The fitted detector.
         """
-        autoencoder = default_autoencoder() if self.autoencoder is None else self.autoencoder
-        autoencoder = clone(autoencoder)
+        if self.autoencoder is None:
+            shape = X.shape if hasattr(X, "shape") else np.shape(X)
+            autoencoder = default_autoencoder(int(np.prod(shape[1:])) if len(shape) > 1 else None)
+        else:
+            autoencoder = clone(self.autoencoder)
         if self.p is not None:
             missing = [m for m in ("transform", "inverse_transform") if not hasattr(autoencoder, m)]
             if missing:

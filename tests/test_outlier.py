@@ -163,6 +163,12 @@ def test_default_autoencoder_is_a_squared_error_deep_one(X):
     assert det.get_params()["autoencoder"] is None
     default = default_autoencoder()
     assert type(default) is DeepAutoencoder and default.loss == "mse"
+    # A code narrower than the data: half the features, at most 16.
+    assert [default_autoencoder(n).n_components for n in (1, 13, 64, 784)] == [1, 6, 16, 16]
+    table = np.random.RandomState(0).randn(40, 10)
+    fitted_default = AutoencoderOutlierDetector().fit(table)
+    assert fitted_default.autoencoder_.n_components_ == 5
+    assert fitted_default.autoencoder_.loss == "mse"
     assert det.__sklearn_tags__().input_tags.allow_nan is False
     fitted = AutoencoderOutlierDetector(DenseAutoencoder(epochs=1)).fit(X[:50])
     assert type(fitted.autoencoder_) is DenseAutoencoder
