@@ -15,7 +15,7 @@ import keras
 from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import dense_decoder, dense_encoder
 from ._compat import Interval, StrOptions
-from ._init import RELU_MARGIN, pca_weights
+from ._init import CODE_MARGIN, pca_weights
 from ._params import TRAINING_DOCS, fill_doc
 
 
@@ -45,9 +45,8 @@ def _init_parameter_doc(class_name):
     """The numpydoc entry of ``init``, with ``class_name``'s measurements."""
     text = (
         '"pca": the first layer computes the training rows\' PCA coordinates '
-        "(scaled, and shifted to be non-negative, with a ReLU positive with a "
-        "margin for new rows beyond the training range, so that the activation "
-        "passes them), hidden layers pass them on unchanged and the output "
+        "(scaled, and shifted to be positive, with a margin for new rows beyond "
+        "the training range, so that the activation passes them), hidden layers pass them on unchanged and the output "
         "layer decodes them to PCA's reconstruction (exactly with a linear "
         "output, to first order with a sigmoid), so training starts where PCA ends, as TSNE's "
         '``init="pca"``; the other units start random and reach the output through '
@@ -60,12 +59,6 @@ def _init_parameter_doc(class_name):
     body = textwrap.fill("How the weights start. " + text, width=72,
                          initial_indent="    ", subsequent_indent="    ")
     return 'init : {"pca", "random"}, default="pca"\n' + body
-
-
-def _is_relu(activation):
-    """Whether ``activation`` (a name or a callable) is the ReLU, whose zero
-    clips (the PCA start leaves it a margin: :data:`skae._init.RELU_MARGIN`)."""
-    return activation in ("relu", keras.activations.relu, keras.ops.relu)
 
 
 #: The constraint of ``init``, for the classes that take it.
@@ -109,7 +102,7 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         start = pca_weights(
             X, sample_weight, self.n_components_, self.output_activation_,
             [layer.get_weights() for layer in chain], seed=self._seed,
-            margin=RELU_MARGIN if _is_relu(self._activation()) else 0.0,
+            margin=CODE_MARGIN,
         )
         for layer, weights in zip(chain, start.layers):
             layer.set_weights(list(weights))

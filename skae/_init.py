@@ -27,20 +27,18 @@ import numpy as np
 MAX_INIT_ROWS = 10_000
 
 
-#: How far below the training rows' lowest PCA coordinate a ReLU's zero is
-#: put, as a fraction of the coordinates' range: a new row a little beyond
-#: the training range is not clipped. Measured with 0 (zero at the training
-#: minimum), raw breast cancer, DenseAutoencoder(n_components=4): one test
-#: row of 143 lay 0.07 std below it, its code was clipped, and the test
-#: error was 1.37x PCA-4's (1.01x with this margin); on raw wine the
-#: accuracy of a logistic regression on the codes fell 0.045 below PCA-4's
-#: (0.022 with it). On the benchmark's digits, wine, breast cancer and
-#: S-curve the Dense and Sparse rows moved by at most 0.01x. For the ReLU
-#: only: an ELU bends smoothly (a row 0.07 std beyond passes as 0.068), and
-#: its bend is what flags rows far outside the training range; with the
-#: margin the default detector (an ELU DeepAutoencoder) fell from 0.996 to
-#: 0.989 mean ROC AUC on digits novelty (worst class 0.987 to 0.960).
-RELU_MARGIN = 0.1
+#: How far below the training rows' lowest PCA coordinate the activation's
+#: bend (a ReLU's zero, an ELU's knee) is put, as a fraction of the
+#: coordinates' range: a new row a little beyond the training range passes
+#: unchanged. Measured with 0 (the bend at the training minimum), raw breast
+#: cancer: one test row of 143 lay 0.07 std below it, its code was clipped,
+#: and DenseAutoencoder(n_components=4)'s test error was 1.37x PCA-4's
+#: (1.01x with this margin); DeepAutoencoder(n_components=8)'s (ELU) was
+#: 1.97x PCA-8's (1.00x); on raw wine the accuracy of a logistic regression
+#: on the codes fell 0.045 below PCA-4's (0.022 with it). On the
+#: benchmark's digits, wine, breast cancer and S-curve the Dense and Sparse
+#: rows moved by at most 0.01x.
+CODE_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -93,8 +91,8 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     The first layer maps a row to its PCA coordinates in its first ``n_pca``
     units, scaled so that the widest has unit standard deviation and shifted
     so that every training row's are non-negative, or positive with a
-    ``margin`` (a fraction of their range, :data:`RELU_MARGIN` for a ReLU)
-    for new rows (the activation passes them unchanged); each inner layer passes those units on unchanged, and
+    ``margin`` for new rows (a fraction of their range; the dense models
+    use :data:`CODE_MARGIN`), and the activation passes them unchanged; each inner layer passes those units on unchanged, and
     the output layer maps them back to PCA's reconstruction: exactly with a
     linear output, through the tangent of the sigmoid at 0.5 with a sigmoid
     one. ``shift=False`` leaves the coordinates centred, for a linear code.

@@ -331,11 +331,16 @@ def test_pca_init_starts_at_pcas_reconstruction(wine):
     assert error.max() > 0.5
 
 
-def test_pca_init_passes_new_rows_a_little_beyond_the_training_range(wine):
-    # The ReLU's zero sits below the lowest training code by a margin: rows
-    # 5% further from the mean than any training row (the extremes included)
-    # are not clipped, so they decode as PCA's (with no margin they were).
-    ae = DenseAutoencoder(n_components=4, **FROZEN).fit(wine)
+@pytest.mark.parametrize("make", [
+    lambda: DenseAutoencoder(n_components=4, **FROZEN),  # ReLU
+    lambda: DeepAutoencoder((16, 8), n_components=4, **FROZEN),  # ELU
+], ids=["relu", "elu"])
+def test_pca_init_passes_new_rows_a_little_beyond_the_training_range(wine, make):
+    # The activation's bend sits below the lowest training code by a margin:
+    # rows 5% further from the mean than any training row (the extremes
+    # included) pass unchanged and decode as PCA's (with no margin they
+    # were clipped by the ReLU, bent by the ELU).
+    ae = make().fit(wine)
     from sklearn.decomposition import PCA
 
     pca = PCA(4).fit(wine)
