@@ -132,9 +132,6 @@ class Autoencoder(_BaseDenseAutoencoder):
     ):
         set_init_params(self, locals())
 
-    def _activation(self):
-        return _DEFAULT_ACTIVATION  # the built-in networks'; a user's are not started at PCA
-
     def _init_scheme(self):
         # The PCA start sets a chain of Dense layers skae built, end to end.
         return self.init if self.encoder is None and self.decoder is None else "random"

@@ -46,9 +46,10 @@ def _init_parameter_doc(class_name):
     text = (
         '"pca": the first layer computes the training rows\' PCA coordinates '
         "(scaled, and shifted to be positive, with a margin for new rows beyond "
-        "the training range, so that the activation passes them), hidden layers pass them on unchanged and the output "
-        "layer decodes them to PCA's reconstruction (exactly with a linear "
-        "output, to first order with a sigmoid), so training starts where PCA ends, as TSNE's "
+        "the training range, so that the activation passes them), hidden "
+        "layers pass them on unchanged and the output layer decodes them to "
+        "PCA's reconstruction (exactly with a linear output, to first order "
+        "with a sigmoid), so training starts where PCA ends, as TSNE's "
         '``init="pca"``; the other units start random and reach the output through '
         "zeros. Measured with the default budget: "
         f"{_PCA_START_MEASURED[class_name]}. \"random\" is Keras' initialisation, "
@@ -81,10 +82,6 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         """Strength of the L1 activity penalty on the code."""
         return 0.0
 
-    def _activation(self):
-        """The activation of the code and hidden layers."""
-        return self.activation
-
     def _init_scheme(self):
         """"pca" or "random": how a new model's code and output layers start."""
         return "random"
@@ -113,14 +110,14 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
             n_features,
             self.n_components,
             hidden_layer_sizes=hidden,
-            activation=self._activation(),
+            activation=self.activation,
             activity_l1=self._activity_l1(),
         )
         decoder = dense_decoder(
             self.n_components,
             n_features,
             hidden_layer_sizes=hidden[::-1],
-            activation=self._activation(),
+            activation=self.activation,
             output_activation=output_activation,
         )
         return encoder, decoder

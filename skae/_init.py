@@ -92,10 +92,11 @@ def pca_weights(X, sample_weight, n_components, output_activation, layers, seed=
     units, scaled so that the widest has unit standard deviation and shifted
     so that every training row's are non-negative, or positive with a
     ``margin`` for new rows (a fraction of their range; the dense models
-    use :data:`CODE_MARGIN`), and the activation passes them unchanged; each inner layer passes those units on unchanged, and
-    the output layer maps them back to PCA's reconstruction: exactly with a
-    linear output, through the tangent of the sigmoid at 0.5 with a sigmoid
-    one. ``shift=False`` leaves the coordinates centred, for a linear code.
+    use :data:`CODE_MARGIN`), and the activation passes them unchanged;
+    each inner layer passes those units on unchanged, and the output layer
+    maps them back to PCA's reconstruction: exactly with a linear output,
+    through the tangent of the sigmoid at 0.5 with a sigmoid one.
+    ``shift=False`` leaves the coordinates centred, for a linear code.
     ``n_pca`` is the number of principal directions with non-zero
     variance, at most ``n_components`` and the narrowest inner layer. The
     other units keep their random weights, and nothing reaches the PCA path
@@ -146,7 +147,10 @@ def residual_variance(X, sample_weight, n_components, seed=None):
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, np.float64)
     centred = X - mean
     residual = centred - (centred @ components.T) @ components
-    per_feature = lambda rows: float((w @ (rows**2).sum(axis=1)) / w.sum() / X.shape[1])  # noqa: E731
+
+    def per_feature(rows):  # weighted mean over rows, mean over features
+        return float((w @ (rows**2).sum(axis=1)) / w.sum() / X.shape[1])
+
     return per_feature(residual), per_feature(centred)
 
 

@@ -66,7 +66,8 @@ def test_sequence_pca_init_starts_at_pcas_reconstruction():
     assert np.abs(tutorial.inverse_transform(tutorial.transform(X)) - expected).max() > 0.5
 
 
-@pytest.mark.parametrize("frame_length, frame, lstm_steps", [("auto", 3, 24), (1, 1, 70), (70, 70, 1)])
+@pytest.mark.parametrize("frame_length, frame, lstm_steps",
+                         [("auto", 3, 24), (1, 1, 70), (70, 70, 1)])
 def test_sequence_lstms_read_frames_of_steps(frame_length, frame, lstm_steps):
     # 70 steps of 2 channels: "auto" keeps the LSTMs to at most 32 steps,
     # frames of 3 (the last padded by 2 steps, cropped from the output).
