@@ -38,6 +38,7 @@ from ._params import ROUTING_PREFIXES, TRAINING_CONSTRAINTS, check_keywords, max
 from ._seeding import seed_from_random_state, seeded
 from ._threads import limit_threads_from_environment
 from ._training import (
+    MIN_STEPS_PER_ITER,
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
@@ -506,7 +507,8 @@ class BaseAutoencoder(
         seed = None if self._seed is None else self._seed + steps
         def make_plan(n_rows):
             return plan_training(
-                n_rows, epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter
+                n_rows, epochs=epochs, batch_size=self.batch_size_, max_iter=self.max_iter,
+                min_steps=self._min_steps_per_iter(),
             )
 
         n_rows = len(rows) if streamed else X.shape[0]
@@ -653,6 +655,11 @@ class BaseAutoencoder(
     def _initialize_weights(self, X, sample_weight):
         """Set initial weights from the training rows (after the holdout);
         a new model keeps Keras' random ones unless a family overrides this."""
+
+    def _min_steps_per_iter(self):
+        """Optimizer steps an ``epochs="auto"`` iteration has at least (small
+        data repeat within it): see :mod:`skae._training`."""
+        return MIN_STEPS_PER_ITER
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -16,6 +16,7 @@ from ._compat import Interval, StrOptions
 from ._inference import compiled_forward
 from ._layers import ClippedGaussianNoise
 from ._params import TRAINING_DOCS, fill_doc
+from ._training import min_steps_for_images
 
 
 def _image_params_doc(filters, activation="relu", why=""):
@@ -80,6 +81,10 @@ class _BaseImageAutoencoder(BaseAutoencoder):
         self.image_shape_ = _resolve_image_shape(
             self.image_shape, self.sample_shape_, X.shape[1]
         )
+
+    def _min_steps_per_iter(self):
+        # Convolutions over large images make costly steps: shorter iterations.
+        return min_steps_for_images(*self.image_shape_[:2])
 
     def _initialize_weights(self, X, sample_weight):
         if self.init == "pca" and self.n_components is not None:

@@ -9,14 +9,16 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skae import DenseAutoencoder
+from skae import ConvAutoencoder, DenseAutoencoder
 from skae._losses import per_sample_loss
 from skae._training import (
+    MIN_IMAGE_STEPS_PER_ITER,
     MIN_STEPS_PER_ITER,
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
     mean_row_loss,
+    min_steps_for_images,
     plan_training,
     split_validation,
 )
@@ -52,6 +54,22 @@ def test_plan_repeats_small_data_and_not_large():
     assert large.repeats == 1 and large.iterations == 200
     exact = plan_training(67, epochs=5, batch_size=8, max_iter=200)
     assert (exact.repeats, exact.iterations, exact.auto) == (1, 5, False)
+    short = plan_training(67, epochs="auto", batch_size=8, max_iter=200, min_steps=16)
+    assert short.repeats == 2
+
+
+def test_image_iterations_are_shorter_on_larger_images():
+    # About the same work per iteration: fewer steps over larger images.
+    assert min_steps_for_images(8, 8) == MIN_STEPS_PER_ITER
+    assert min_steps_for_images(16, 16) == MIN_STEPS_PER_ITER // 4
+    assert min_steps_for_images(28, 28) == MIN_IMAGE_STEPS_PER_ITER == min_steps_for_images(1, 784)
+    X = np.random.RandomState(0).rand(40, 28, 28)
+    est = ConvAutoencoder(n_components=2, filters=(2,), max_iter=2, tol=0.0, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X)
+    # 36 rows train (4 held out), in batches of 8: 5 steps a pass, so an
+    # iteration is 4 passes (18 steps: 16 at least), not 26 (128).
+    assert est.batch_size_ == 8 and _steps(est) == 2 * math.ceil(4 * 36 / 8)
 
 
 def test_explicit_epochs_are_exact_and_never_warn(X):
