@@ -290,6 +290,7 @@ class BaseAutoencoder(
             limit_threads_from_environment()
             model = _compat.model_from_bytes(bytes(model_bytes))
             _compat.set_seed_generator_states(model, seed_states)
+            _compat.build_compiled_state(model)
             state["model_"] = model
         super().__setstate__(state)
         if model_bytes is not None:
