@@ -13,9 +13,8 @@ iteration is one pass over the data, or on small data as many passes as
 make :data:`MIN_STEPS_PER_ITER` optimizer steps: Keras' fixed cost per epoch
 (callbacks, the data adapter) dominated short epochs (measured on a 67-row
 table, batch 8: 2.8-3.2 ms a step in 200 short epochs against 0.63 ms a step
-in one long one). An image model's step costs far more (its convolutions
-run over every pixel), so its iterations are shorter: see
-:func:`min_steps_for_images`.
+in one long one). A step of convolutions over large images costs far more,
+and such iterations are shorter: see :func:`min_steps_for_work`.
 """
 
 from __future__ import annotations
@@ -31,33 +30,38 @@ from sklearn.exceptions import ConvergenceWarning
 #: Optimizer steps an iteration has at least (small data repeat within it).
 MIN_STEPS_PER_ITER = 128
 
-#: The fewest an image model's iteration has (:func:`min_steps_for_images`).
-MIN_IMAGE_STEPS_PER_ITER = 16
+#: The fewest steps an iteration of costly steps has (:func:`min_steps_for_work`).
+MIN_COSTLY_STEPS_PER_ITER = 16
 
-#: The image size (8x8, load_digits') whose steps are cheap enough to need
-#: :data:`MIN_STEPS_PER_ITER` of them per iteration.
-REFERENCE_PIXELS = 64
+#: Multiply-adds an iteration has at least: 128 steps of 64 samples of 2**20
+#: each (8.6e9; about 0.7 s on 2 cores, where the DenoisingAutoencoder's
+#: convolutions ran at 12e9 a second).
+ITERATION_WORK = MIN_STEPS_PER_ITER * 64 * 2**20
 
 
-def min_steps_for_images(height, width):
-    """Optimizer steps an image model's iteration has at least.
+def min_steps_for_work(work_per_step):
+    """Optimizer steps an iteration has at least, for steps of
+    ``work_per_step`` multiply-adds (None: unknown, so cheap).
 
-    About the work of :data:`MIN_STEPS_PER_ITER` steps over 8x8 images:
-    fewer, in proportion to the pixels, on larger images, and at least
-    :data:`MIN_IMAGE_STEPS_PER_ITER` (8x8 digits 128, 16x16 32, 28x28 16).
-    A convolution's step costs about its batch times its pixels (measured on
-    2 cores: the DenoisingAutoencoder's step, 3.2 ms on 64 8x8 digits, 47 ms
-    on 128 28x28 MNIST images), so Keras' fixed cost per epoch is small
-    within a few steps over large images, and 128-step iterations made the
-    plateau rule's patience (``n_iter_no_change`` iterations) thousands of
-    costly steps. Measured on 2,000 MNIST images, DenoisingAutoencoder: 38 s
-    at n_components=8 and 28 s at 32, against 129 s and 164 s with 128
-    steps, at 0.73x and 0.71x PCA-k's test error against 0.66x and 0.72x;
-    on 100 and 1,000 images every Conv and Denoising row stayed within 0.05x
-    of PCA-k's error ratio at 1.4-2.6x less time.
+    :data:`MIN_STEPS_PER_ITER`, or fewer when that many steps would exceed
+    :data:`ITERATION_WORK` (at least :data:`MIN_COSTLY_STEPS_PER_ITER`).
+    Keras' fixed cost per epoch is small beside a few costly steps, and
+    128-step iterations made the plateau rule's patience
+    (``n_iter_no_change`` iterations) thousands of them. The tutorial's
+    DenoisingAutoencoder (32-32 filters) does 4.5e6 multiply-adds per 28x28
+    image, 5.8e8 per step of 128: on 2,000 MNIST images its iterations have
+    16 steps, and it fits in 38 s at n_components=8 and 28 s at 32, against
+    129 s and 164 s with 128 steps (0.73x and 0.71x PCA-k's test error,
+    against 0.66x and 0.72x). The ConvAutoencoder (16-8-8 filters, 8.6e5
+    per 28x28 image, batches of at most 64) keeps 128 steps: with 32 steps
+    an iteration, 16x16 images (load_digits zoomed 2x, n_components=32)
+    ended at 1.15x PCA-32's test error against 1.05x.
     """
-    steps = round(MIN_STEPS_PER_ITER * REFERENCE_PIXELS / (height * width))
-    return int(min(max(steps, MIN_IMAGE_STEPS_PER_ITER), MIN_STEPS_PER_ITER))
+    if not work_per_step:
+        return MIN_STEPS_PER_ITER
+    steps = math.ceil(ITERATION_WORK / work_per_step)
+    return int(min(max(steps, MIN_COSTLY_STEPS_PER_ITER), MIN_STEPS_PER_ITER))
+
 
 #: Optimizer steps Keras runs per call of its compiled train function (the
 #: ``steps_per_execution`` skae compiles with unless ``compile__`` says

@@ -9,16 +9,18 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skae import ConvAutoencoder, DenseAutoencoder
+from skae import ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder
+from skae._conv import conv_multiply_adds
 from skae._losses import per_sample_loss
 from skae._training import (
-    MIN_IMAGE_STEPS_PER_ITER,
+    ITERATION_WORK,
+    MIN_COSTLY_STEPS_PER_ITER,
     MIN_STEPS_PER_ITER,
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
     mean_row_loss,
-    min_steps_for_images,
+    min_steps_for_work,
     plan_training,
     split_validation,
 )
@@ -58,17 +60,26 @@ def test_plan_repeats_small_data_and_not_large():
     assert short.repeats == 2
 
 
-def test_image_iterations_are_shorter_on_larger_images():
-    # About the same work per iteration: fewer steps over larger images.
-    assert min_steps_for_images(8, 8) == MIN_STEPS_PER_ITER
-    assert min_steps_for_images(16, 16) == MIN_STEPS_PER_ITER // 4
-    assert min_steps_for_images(28, 28) == MIN_IMAGE_STEPS_PER_ITER == min_steps_for_images(1, 784)
-    X = np.random.RandomState(0).rand(40, 28, 28)
+def test_costly_steps_make_shorter_iterations():
+    # 128 steps, or fewer when that many would exceed ITERATION_WORK.
+    assert min_steps_for_work(None) == min_steps_for_work(1) == MIN_STEPS_PER_ITER
+    assert min_steps_for_work(ITERATION_WORK / 40) == 40
+    assert min_steps_for_work(ITERATION_WORK) == MIN_COSTLY_STEPS_PER_ITER
+    # The tutorial's denoiser on 28x28 images: 4.5e6 multiply-adds an image;
+    # its steps of 128 images are costly, the ConvAutoencoder's of 64 are not.
+    X = np.random.RandomState(0).rand(4, 28, 28)
+    denoiser = DenoisingAutoencoder(epochs=1, batch_size=128, random_state=0).fit(X)
+    assert conv_multiply_adds(denoiser.model_) == 4_515_840
+    assert denoiser._min_steps_per_iter() == MIN_COSTLY_STEPS_PER_ITER
+    conv = ConvAutoencoder(epochs=1, batch_size=64, random_state=0).fit(X)
+    assert conv_multiply_adds(conv.model_) == 855_360
+    assert conv._min_steps_per_iter() == MIN_STEPS_PER_ITER
+    # The plan takes the family's minimum: 36 rows (4 held out) in batches
+    # of 8 make 5 steps a pass, so a 16-step iteration is 4 passes (18 steps).
     est = ConvAutoencoder(n_components=2, filters=(2,), max_iter=2, tol=0.0, random_state=0)
+    est._min_steps_per_iter = lambda: MIN_COSTLY_STEPS_PER_ITER
     with pytest.warns(ConvergenceWarning):
-        est.fit(X)
-    # 36 rows train (4 held out), in batches of 8: 5 steps a pass, so an
-    # iteration is 4 passes (18 steps: 16 at least), not 26 (128).
+        est.fit(np.random.RandomState(0).rand(40, 28, 28))
     assert est.batch_size_ == 8 and _steps(est) == 2 * math.ceil(4 * 36 / 8)
 
 
