@@ -38,11 +38,12 @@ from ._params import ROUTING_PREFIXES, TRAINING_CONSTRAINTS, check_keywords, max
 from ._seeding import seed_from_random_state, seeded
 from ._threads import limit_threads_from_environment
 from ._training import (
-    MIN_STEPS_PER_ITER,
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
+    conv_multiply_adds,
     mean_row_loss,
+    min_steps_for_work,
     plan_training,
     repeat_rows,
     split_validation,
@@ -659,8 +660,10 @@ class BaseAutoencoder(
 
     def _min_steps_per_iter(self):
         """Optimizer steps an ``epochs="auto"`` iteration has at least (small
-        data repeat within it): see :mod:`skae._training`."""
-        return MIN_STEPS_PER_ITER
+        data repeat within it): 128, fewer for costly convolutions (the
+        DenoisingAutoencoder's on large images, or a user's): see
+        :func:`skae._training.min_steps_for_work`."""
+        return min_steps_for_work(self.batch_size_ * conv_multiply_adds(self.model_))
 
     def _resolve_batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -6,7 +6,6 @@ import math
 import textwrap
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -17,7 +16,6 @@ from ._compat import Interval, StrOptions
 from ._inference import compiled_forward
 from ._layers import ClippedGaussianNoise
 from ._params import TRAINING_DOCS, fill_doc
-from ._training import min_steps_for_work
 
 
 def _image_params_doc(filters, activation="relu", why=""):
@@ -62,19 +60,6 @@ image_shape_ : tuple of int
     ``(height, width, channels)`` the model reads each sample as."""
 
 
-def conv_multiply_adds(model):
-    """Multiply-adds of ``model``'s Conv2D layers (in nested models too) for
-    one sample: what makes an image model's step costly."""
-    total = 0
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            total += conv_multiply_adds(layer)
-        elif isinstance(layer, keras.layers.Conv2D):
-            height, width = layer.output.shape[1:3]
-            total += height * width * math.prod(layer.kernel.shape)
-    return int(total)
-
-
 class _BaseImageAutoencoder(BaseAutoencoder):
     """Conv2D + MaxPooling encoder, Conv2D + UpSampling decoder over images.
     Not for direct use."""
@@ -95,10 +80,6 @@ class _BaseImageAutoencoder(BaseAutoencoder):
         self.image_shape_ = _resolve_image_shape(
             self.image_shape, self.sample_shape_, X.shape[1]
         )
-
-    def _min_steps_per_iter(self):
-        # Convolutions over large images make costly steps: shorter iterations.
-        return min_steps_for_work(self.batch_size_ * conv_multiply_adds(self.model_))
 
     def _initialize_weights(self, X, sample_weight):
         if self.init == "pca" and self.n_components is not None:

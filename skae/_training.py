@@ -63,6 +63,25 @@ def min_steps_for_work(work_per_step):
     return int(min(max(steps, MIN_COSTLY_STEPS_PER_ITER), MIN_STEPS_PER_ITER))
 
 
+def conv_multiply_adds(model):
+    """Multiply-adds of ``model``'s Conv2D layers (in nested models too) for
+    one sample: what makes a step costly. Layers whose output size is not
+    known (a shared layer, a free image size) are not counted."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            total += conv_multiply_adds(layer)
+        elif isinstance(layer, keras.layers.Conv2D):
+            try:
+                shape = layer.output.shape
+            except (AttributeError, ValueError):  # no single output
+                continue
+            spatial = shape[2:4] if layer.data_format == "channels_first" else shape[1:3]
+            if None not in spatial:
+                total += math.prod(spatial) * math.prod(layer.kernel.shape)
+    return int(total)
+
+
 #: Optimizer steps Keras runs per call of its compiled train function (the
 #: ``steps_per_execution`` skae compiles with unless ``compile__`` says
 #: otherwise): the same updates, bitwise, with less Python between them.

@@ -10,7 +10,6 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from skae import ConvAutoencoder, DenoisingAutoencoder, DenseAutoencoder
-from skae._conv import conv_multiply_adds
 from skae._losses import per_sample_loss
 from skae._training import (
     ITERATION_WORK,
@@ -19,6 +18,7 @@ from skae._training import (
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
+    conv_multiply_adds,
     mean_row_loss,
     min_steps_for_work,
     plan_training,
@@ -74,6 +74,10 @@ def test_costly_steps_make_shorter_iterations():
     conv = ConvAutoencoder(epochs=1, batch_size=64, random_state=0).fit(X)
     assert conv_multiply_adds(conv.model_) == 855_360
     assert conv._min_steps_per_iter() == MIN_STEPS_PER_ITER
+    # Dense layers are cheap: 128 steps whatever the batch.
+    dense = DenseAutoencoder(epochs=1, batch_size=256, random_state=0).fit(X.reshape(4, -1))
+    assert conv_multiply_adds(dense.model_) == 0
+    assert dense._min_steps_per_iter() == MIN_STEPS_PER_ITER
     # The plan takes the family's minimum: 36 rows (4 held out) in batches
     # of 8 make 5 steps a pass, so a 16-step iteration is 4 passes (18 steps).
     est = ConvAutoencoder(n_components=2, filters=(2,), max_iter=2, tol=0.0, random_state=0)
