@@ -521,6 +521,7 @@ class BaseAutoencoder(
         # Held-out rows are read into memory (validation_fraction of them).
         fraction = self.validation_fraction if holdout else self.validation_split
         validation = None
+        every_row = (RowSubset(X, rows) if streamed else X), sample_weight
         if fraction and n_rows >= 2 and (holdout or plan.repeats > 1 or streamed):
             if streamed:  # the same split, of row indices; the held-out rows read
                 rows, sample_weight, val_rows, w_val = split_validation(
@@ -579,6 +580,11 @@ class BaseAutoencoder(
             self._record_convergence(plan, None, holdout)
             raise
         self._check_loss_is_finite()
+        if holdout and not warm and stopper is not None and stopper.best_iteration == -1:
+            # No iteration beat the start on the held-out rows, so the start
+            # is kept: started again from every row, the held-out ones too,
+            # as a search refits its best candidate on all the data.
+            self._initialize_weights(*every_row)
         self._record_convergence(plan, stopper, holdout)
 
     def _held_out_loss(self, validation):

@@ -197,7 +197,9 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     With ``early_stopping``, minus the held-out loss of the weights kept:
     the best iteration's, or the starting weights' (PCA's solution, or the
-    model a warm start continues) when no iteration improved on them.
+    model a warm start continues) when no iteration improved on them. A
+    kept PCA start is then started again from every row, the held-out ones
+    too; this score is the one measured before, with those rows held out.
     Otherwise the best of ``validation_scores_``.
 batch_size_ : int
     The batch size used (``batch_size`` with "auto" resolved).

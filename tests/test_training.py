@@ -138,18 +138,25 @@ def test_best_weights_are_restored(X):
 
 def test_the_start_is_a_candidate():
     # Started at PCA, then pushed off by a learning rate far too high: no
-    # iteration beats the start on the held-out rows, so the start is kept
-    # (bitwise the model a learning rate of 1e-12 leaves), never worse.
+    # iteration beats the start on the held-out rows, so the start is kept,
+    # never worse, and started again from every row: the held-out ones too.
     from sklearn.datasets import load_wine
+    from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
 
     X = StandardScaler().fit_transform(load_wine().data).astype(np.float32)
     params = dict(n_components=4, n_iter_no_change=2, random_state=0)
     start = DenseAutoencoder(learning_rate_init=1e-12, **params).fit(X)
     pushed = DenseAutoencoder(learning_rate_init=0.3, **params).fit(X)
-    np.testing.assert_allclose(pushed.transform(X), start.transform(X), atol=1e-6)
     assert pushed.n_iter_ == 2 and min(pushed.history_["val_loss"]) > -start.best_validation_score_
     assert pushed.best_validation_score_ == pytest.approx(start.best_validation_score_, abs=1e-6)
+    pca = PCA(n_components=4).fit(X)  # every row's PCA, not the 90% trained on
+    kept = pushed.inverse_transform(pushed.transform(X))
+    np.testing.assert_allclose(kept, pca.inverse_transform(pca.transform(X)), atol=1e-4)
+    np.testing.assert_allclose(pushed.transform(X), start.transform(X), atol=1e-6)
+    X_fit, _, _, _ = split_validation(pushed._validate_data(X)[0], None, 0.1, pushed._seed)
+    trained_on = PCA(n_components=4).fit(X_fit)
+    assert np.abs(trained_on.inverse_transform(trained_on.transform(X)) - kept).max() > 1e-2
     # Monitoring the training loss, nothing measures the start: the model moves.
     training = DenseAutoencoder(learning_rate_init=0.3, early_stopping=False, **params).fit(X)
     assert np.abs(training.transform(X) - start.transform(X)).max() > 0.1
