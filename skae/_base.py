@@ -41,6 +41,7 @@ from ._training import (
     STEPS_PER_EXECUTION,
     PlateauStopping,
     auto_batch_size,
+    clearly_better,
     conv_multiply_adds,
     mean_row_loss,
     min_steps_for_work,
@@ -580,6 +581,8 @@ class BaseAutoencoder(
             self._record_convergence(plan, None, holdout)
             raise
         self._check_loss_is_finite()
+        if holdout and stopper is not None:
+            self._prefer_the_start(stopper, validation)
         if holdout and not warm and stopper is not None and stopper.best_iteration == -1:
             # No iteration beat the start on the held-out rows, so the start
             # is kept: started again from every row, the held-out ones too,
@@ -594,6 +597,30 @@ class BaseAutoencoder(
         logs = self.model_.evaluate(x, y, sample_weight=w[0] if w else None,
                                     batch_size=self.batch_size_, verbose=0, return_dict=True)
         return self._monitored_loss(logs)
+
+    def _prefer_the_start(self, stopper, validation):
+        """Put the starting weights back unless the weights kept beat them
+        on the held-out rows by more than a standard error
+        (:func:`skae._training.clearly_better`)."""
+        if stopper.start_weights is None or stopper.best_iteration in (None, -1):
+            return
+        inputs, targets, *weights = validation
+        losses = self._held_out_row_losses(inputs, targets)
+        kept = self.model_.get_weights()
+        self.model_.set_weights(stopper.start_weights)
+        start_losses = self._held_out_row_losses(inputs, targets)
+        if clearly_better(losses, start_losses, weights[0] if weights else None):
+            self.model_.set_weights(kept)
+        else:
+            stopper.keep_the_start()
+
+    def _held_out_row_losses(self, inputs, targets):
+        """The reconstruction loss of each held-out row (``inputs``: what the
+        model reads of them, ``targets``: the rows), as ``score_samples``
+        measures it."""
+        loss = per_sample_loss(self.model_.loss, expects_probabilities(self.loss_))
+        reconstructions = self._map_batches(compiled_forward(self.model_), inputs, np.float32)
+        return loss(targets, reconstructions)
 
     def _monitored_loss(self, logs):
         """The loss the plateau rule compares, from ``Model.evaluate``'s logs."""

@@ -106,8 +106,9 @@ TRAINING_PARAMS = (
     _P("early_stopping", True, ["boolean"], "bool",
        """With ``epochs="auto"``, monitor the loss on a held-out
        ``validation_fraction`` of the training data (not trained on) and
-       keep the weights that reconstruct it best; False monitors the
-       training loss instead. On by default, unlike the MLP's: measured on
+       keep the weights that reconstruct it best, or the start's (PCA's
+       solution) unless those beat it by more than a standard error;
+       False monitors the training loss instead. On by default, unlike the MLP's: measured on
        1,347 digits, a DeepAutoencoder's test error rises from 0.64x to
        0.73x PCA's between 50 and 200 iterations."""),
     _P("validation_fraction", 0.1, [Interval(Real, 0, 1, closed="neither")], "float",
@@ -197,9 +198,11 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     With ``early_stopping``, minus the held-out loss of the weights kept:
     the best iteration's, or the starting weights' (PCA's solution, or the
-    model a warm start continues) when no iteration improved on them. A
-    kept PCA start is then started again from every row, the held-out ones
-    too; this score is the one measured before, with those rows held out.
+    model a warm start continues) when no iteration improved on them by
+    more than one standard error (:func:`skae._training.clearly_better`).
+    A kept PCA start is then started again from every row, the held-out
+    ones too; this score is the one measured before, with those rows held
+    out.
     Otherwise the best of ``validation_scores_``.
 batch_size_ : int
     The batch size used (``batch_size`` with "auto" resolved).

@@ -275,6 +275,10 @@ class VariationalAutoencoder(BaseAutoencoder):
         d = self._n_features()
         return gaussian_nll(loss, max(loss / d, getattr(self, "_noise_floor", 0.0), 1e-12), d)
 
+    def _held_out_row_losses(self, inputs, targets):
+        # The negative ELBO of each row, as the plateau rule monitors it.
+        return -self.score_samples(targets)
+
     def _monitored_loss(self, logs):
         noise = self.noise_variance_
         if noise is None:
