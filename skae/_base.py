@@ -46,6 +46,7 @@ from ._training import (
     mean_row_loss,
     min_steps_for_work,
     plan_training,
+    rejoin_rows,
     repeat_rows,
     split_validation,
     warn_not_converged,
@@ -522,14 +523,16 @@ class BaseAutoencoder(
         # Held-out rows are read into memory (validation_fraction of them).
         fraction = self.validation_fraction if holdout else self.validation_split
         validation = None
-        every_row = (RowSubset(X, rows) if streamed else X), sample_weight
+        held_out = None  # (rows or their indices, weights)
         if fraction and n_rows >= 2 and (holdout or plan.repeats > 1 or streamed):
             if streamed:  # the same split, of row indices; the held-out rows read
                 rows, sample_weight, val_rows, w_val = split_validation(
                     rows, sample_weight, fraction, seed)
                 X_val = X[val_rows]
+                held_out = val_rows, w_val
             else:
                 X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
+                held_out = X_val, w_val
             inputs = self._validation_input(X_val, seed)
             validation = (inputs, X_val) if w_val is None else (inputs, X_val, w_val)
             kwargs["validation_split"] = 0.0
@@ -574,9 +577,10 @@ class BaseAutoencoder(
                     **kwargs,
                 )
         except KeyboardInterrupt:
-            # Ctrl-C: keep a usable model, the weights fit would have kept
-            # of the epochs that completed (the best, with the plateau rule),
-            # and the history so far; then let the interrupt go on.
+            # Ctrl-C: keep a usable model, the weights of the epochs that
+            # completed with the lowest loss (with the plateau rule; the
+            # standard-error rule is not applied), and the history so far;
+            # then let the interrupt go on.
             last_epoch.restore(self, stopper, append=warm and initial_epoch > 0)
             self._record_convergence(plan, None, holdout)
             raise
@@ -587,7 +591,8 @@ class BaseAutoencoder(
             # No iteration beat the start on the held-out rows, so the start
             # is kept: started again from every row, the held-out ones too,
             # as a search refits its best candidate on all the data.
-            self._initialize_weights(*every_row)
+            parts = (rows if streamed else X), sample_weight, *held_out, fraction, seed
+            self._initialize_weights(*rejoin_rows(*parts, streamed=X if streamed else None))
         self._record_convergence(plan, stopper, holdout)
 
     def _held_out_loss(self, validation):

@@ -11,6 +11,7 @@ import textwrap
 from numbers import Real
 
 import keras
+import numpy as np
 
 from ._base import BaseAutoencoder, check_layer_sizes, set_init_params
 from ._builders import dense_decoder, dense_encoder
@@ -259,6 +260,13 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
 
     def _activity_l1(self):
         return float(self.activity_l1)
+
+    def _held_out_row_losses(self, inputs, targets):
+        # As val_loss counts them: the code's L1 penalty too (Keras divides
+        # a batch's by its rows, so a row's is its own code's).
+        codes = self._map_batches(self._encode_fn(), inputs, np.float64)
+        penalty = self._activity_l1() * np.abs(codes).sum(axis=1)
+        return super()._held_out_row_losses(inputs, targets) + penalty
 
     def _init_scheme(self):
         return self.init

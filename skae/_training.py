@@ -27,6 +27,8 @@ import keras
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._streaming import RowSubset
+
 #: Optimizer steps an iteration has at least (small data repeat within it).
 MIN_STEPS_PER_ITER = 128
 
@@ -136,12 +138,33 @@ def split_validation(X, sample_weight, fraction, seed):
     """``(X_train, w_train, X_val, w_val)``: a seeded random ``fraction`` of
     the rows held out (at least one row, and at least one left to train).
     X may be row indices (of data streamed from disk)."""
-    n = X.shape[0]
-    n_val = min(max(1, round(fraction * n)), n - 1)
-    order = np.random.default_rng(seed).permutation(n)
-    val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
+    train, val = _split_positions(X.shape[0], fraction, seed)
     take = (lambda w, rows: None if w is None else w[rows])
     return X[train], take(sample_weight, train), X[val], take(sample_weight, val)
+
+
+def _split_positions(n, fraction, seed):
+    """The positions of :func:`split_validation`'s trained and held-out rows."""
+    n_val = min(max(1, round(fraction * n)), n - 1)
+    order = np.random.default_rng(seed).permutation(n)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def rejoin_rows(X_train, w_train, X_val, w_val, fraction, seed, streamed=None):
+    """Every row again, ``(X, sample_weight)`` in the original order, from
+    the parts :func:`split_validation` made with ``fraction`` and ``seed``
+    (so a start taken from them is the one taken from the unsplit rows).
+    With ``streamed`` (data read from disk), the parts are row indices into
+    it, rejoined in increasing order, as readers such as h5py require."""
+    if streamed is not None:
+        positions = np.concatenate([X_train, X_val])
+    else:
+        positions = np.concatenate(_split_positions(len(X_train) + len(X_val), fraction, seed))
+    order = np.argsort(positions)
+    weights = None if w_train is None else np.concatenate([w_train, w_val])[order]
+    if streamed is not None:
+        return RowSubset(streamed, positions[order]), weights
+    return np.concatenate([X_train, X_val])[order], weights
 
 
 def repeat_rows(X, sample_weight, repeats):

@@ -275,10 +275,6 @@ class VariationalAutoencoder(BaseAutoencoder):
         d = self._n_features()
         return gaussian_nll(loss, max(loss / d, getattr(self, "_noise_floor", 0.0), 1e-12), d)
 
-    def _held_out_row_losses(self, inputs, targets):
-        # The negative ELBO of each row, as the plateau rule monitors it.
-        return -self.score_samples(targets)
-
     def _monitored_loss(self, logs):
         noise = self.noise_variance_
         if noise is None:
@@ -328,15 +324,27 @@ class VariationalAutoencoder(BaseAutoencoder):
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
+        eps = np.random.default_rng(0).standard_normal(
+            (_N_SCORE_DRAWS, self.n_components_), dtype=np.float32
+        )
+        return -self._minus_elbo_per_row(X, eps, beta=1.0)
+
+    def _held_out_row_losses(self, inputs, targets):
+        # As the plateau rule monitors them (Keras' val_loss): the
+        # reconstruction of z_mean (no draw: inference mode) and the KL term
+        # weighted by beta, in nats.
+        eps = np.zeros((1, self.n_components_), dtype=np.float32)
+        return self._minus_elbo_per_row(targets, eps, beta=self.beta)
+
+    def _minus_elbo_per_row(self, X, eps, beta):
+        """``-log p(x | z)`` averaged over ``z = z_mean + std * e`` for the
+        rows ``e`` of ``eps``, plus ``beta`` times the KL term, per row of
+        the (validated) X."""
         encode = compiled_forward(self.encoder_)
         decode = compiled_forward(self.decoder_)
         reconstruction_nll = per_sample_loss(
             self.model_.loss, expects_probabilities(self.loss_)
         )
-        eps = np.random.default_rng(0).standard_normal(
-            (_N_SCORE_DRAWS, self.n_components_), dtype=np.float32
-        )
-
         noise = self.noise_variance_
         if noise is not None:  # the Gaussian decoder's, from the squared error
             squared_error = reconstruction_nll
@@ -344,16 +352,16 @@ class VariationalAutoencoder(BaseAutoencoder):
             def reconstruction_nll(x, x_hat):
                 return gaussian_nll(squared_error(x, x_hat), noise, self._n_features())
 
-        def elbo(x):
+        def row_loss(x):
             z_mean, z_log_var = encode(x)
             std = np.exp(0.5 * z_log_var)
             nll = np.mean(
                 [reconstruction_nll(x, decode(z_mean + std * e)) for e in eps], axis=0
             )
             kl = keras.ops.convert_to_numpy(kl_divergence(z_mean, z_log_var))
-            return -(nll + kl)
+            return nll + beta * kl
 
-        return self._map_batches(elbo, X, np.float64)
+        return self._map_batches(row_loss, X, np.float64)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw new samples: z from the N(0, I) prior, decoded.

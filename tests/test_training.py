@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from skae import ConvAutoencoder, DeepAutoencoder, DenoisingAutoencoder, DenseAutoencoder
+from skae import (
+    ConvAutoencoder,
+    DeepAutoencoder,
+    DenoisingAutoencoder,
+    DenseAutoencoder,
+    SparseAutoencoder,
+    VariationalAutoencoder,
+)
 from skae._losses import per_sample_loss
 from skae._training import (
     ITERATION_WORK,
@@ -23,6 +30,7 @@ from skae._training import (
     mean_row_loss,
     min_steps_for_work,
     plan_training,
+    rejoin_rows,
     split_validation,
 )
 
@@ -106,7 +114,7 @@ def test_auto_stops_on_a_plateau(X):
     # The best iteration's held-out score, or the start's (lower) where the
     # best did not beat the start by a standard error: on these 8 held-out
     # rows it did not (test_a_start_beaten_only_within_a_standard_error_is_kept).
-    assert est.best_validation_score_ <= max(est.validation_scores_)
+    assert est.best_validation_score_ < max(est.validation_scores_)
     assert est.best_loss_ is None  # the validation loss was monitored
     # Every iteration has at least MIN_STEPS_PER_ITER steps on small data.
     assert _steps(est) >= est.n_iter_ * MIN_STEPS_PER_ITER
@@ -174,8 +182,8 @@ def test_clearly_better_is_the_one_standard_error_rule():
     assert not clearly_better(start - [1.0, 0.0, 0.0, 0.0], start)
     assert not clearly_better(start, start)  # no difference at all
     assert not clearly_better(start + 0.1, start)
-    # Weights count as repeated rows: 3 copies of the first row's -1.0
-    # make the mean -0.5 and its standard error 0.35 (Kish's n of 3).
+    # Weighted: a weight of 3 on the first row's -1.0 makes the mean -0.5,
+    # its standard error 0.35 (Kish's effective number of rows: 3).
     weights = [3.0, 1.0, 1.0, 1.0]
     assert clearly_better(start - [1.0, 0.0, 0.0, 0.0], start, weights)
     assert clearly_better([0.5], [1.0]) and not clearly_better([1.0], [0.5])  # one row
@@ -283,3 +291,55 @@ def test_steps_per_execution_changes_only_the_speed(X):
     assert plain.model_.steps_per_execution == 1
     assert _steps(fast) == _steps(plain) == 3 * math.ceil(len(X) / 8)
     np.testing.assert_array_equal(fast.transform(X), plain.transform(X))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DenseAutoencoder(n_components=2),
+        lambda: SparseAutoencoder(n_components=2, activity_l1=1e-2),
+        lambda: VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,)),
+        lambda: VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), beta=0.5, loss="mse"),
+    ],
+    ids=["dense", "sparse", "vae", "vae-gaussian-beta"],
+)
+def test_held_out_row_losses_average_to_the_monitored_loss(X, make):
+    # The standard-error rule compares per-row losses: their mean is the
+    # loss the plateau rule monitors (Keras' val_loss, the VAE's in nats).
+    est = make().set_params(epochs=2, random_state=0).fit(X)
+    X32 = X.astype(np.float32)
+    rows = est._held_out_row_losses(X32, X32)
+    assert rows.shape == (len(X),)
+    assert np.mean(rows) == pytest.approx(est._held_out_loss((X32, X32)), rel=1e-4)
+
+
+def test_the_rule_validates_nothing_twice():
+    # The held-out rows are not validated again (a DataFrame's feature
+    # names would then be missing: scikit-learn warns).
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.rand(60, 5), columns=list("abcde"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 3 iterations
+        VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_iter=3,
+                               random_state=0).fit(frame)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rejoin_rows_restores_the_split_rows_in_order(weighted):
+    X = np.arange(40.0).reshape(20, 2)
+    w = np.arange(20.0) + 1 if weighted else None
+    parts = split_validation(X, w, 0.3, 7)
+    X_all, w_all = rejoin_rows(*parts, 0.3, 7)
+    np.testing.assert_array_equal(X_all, X)
+    if weighted:
+        np.testing.assert_array_equal(w_all, w)
+    # Row indices of streamed data: increasing, with their weights.
+    rows = np.arange(3, 23)
+    train, w_train, val, w_val = split_validation(rows, w, 0.3, 7)
+    subset, w_all = rejoin_rows(train, w_train, val, w_val, 0.3, 7, streamed=X)
+    np.testing.assert_array_equal(subset.rows, rows)
+    if weighted:
+        np.testing.assert_array_equal(w_all, w)
