@@ -523,16 +523,13 @@ class BaseAutoencoder(
         # Held-out rows are read into memory (validation_fraction of them).
         fraction = self.validation_fraction if holdout else self.validation_split
         validation = None
-        held_out = None  # (rows or their indices, weights)
         if fraction and n_rows >= 2 and (holdout or plan.repeats > 1 or streamed):
             if streamed:  # the same split, of row indices; the held-out rows read
                 rows, sample_weight, val_rows, w_val = split_validation(
                     rows, sample_weight, fraction, seed)
                 X_val = X[val_rows]
-                held_out = val_rows, w_val
             else:
                 X, sample_weight, X_val, w_val = split_validation(X, sample_weight, fraction, seed)
-                held_out = X_val, w_val
             inputs = self._validation_input(X_val, seed)
             validation = (inputs, X_val) if w_val is None else (inputs, X_val, w_val)
             kwargs["validation_split"] = 0.0
@@ -587,12 +584,13 @@ class BaseAutoencoder(
         self._check_loss_is_finite()
         if holdout and stopper is not None:
             self._prefer_the_start(stopper, validation)
-        if holdout and not warm and stopper is not None and stopper.best_iteration == -1:
-            # No iteration beat the start on the held-out rows, so the start
-            # is kept: started again from every row, the held-out ones too,
-            # as a search refits its best candidate on all the data.
-            parts = (rows if streamed else X), sample_weight, *held_out, fraction, seed
-            self._initialize_weights(*rejoin_rows(*parts, streamed=X if streamed else None))
+            if not warm and stopper.best_iteration == -1:
+                # The start is kept: started again from every row, the
+                # held-out ones too, as a search refits its best candidate.
+                parts = ((rows, sample_weight, val_rows, w_val) if streamed
+                         else (X, sample_weight, X_val, w_val))
+                self._initialize_weights(*rejoin_rows(
+                    *parts, fraction, seed, streamed=X if streamed else None))
         self._record_convergence(plan, stopper, holdout)
 
     def _held_out_loss(self, validation):
@@ -623,9 +621,8 @@ class BaseAutoencoder(
         """The reconstruction loss of each held-out row (``inputs``: what the
         model reads of them, ``targets``: the rows), as ``score_samples``
         measures it."""
-        loss = per_sample_loss(self.model_.loss, expects_probabilities(self.loss_))
         reconstructions = self._map_batches(compiled_forward(self.model_), inputs, np.float32)
-        return loss(targets, reconstructions)
+        return self._row_loss()(targets, reconstructions)
 
     def _monitored_loss(self, logs):
         """The loss the plateau rule compares, from ``Model.evaluate``'s logs."""
@@ -835,9 +832,14 @@ class BaseAutoencoder(
         """
         check_is_fitted(self)
         X = self._check_X(X, reset=False)
-        loss = per_sample_loss(self.model_.loss, expects_probabilities(self.loss_))
+        loss = self._row_loss()
         predict = compiled_forward(self.model_)
         return self._map_batches(lambda x: -loss(x, predict(x)), X, np.float64)
+
+    def _row_loss(self):
+        """``(x, reconstruction) -> loss of each row``: ``loss_`` averaged
+        over features, out-of-range values costed (see ``score_samples``)."""
+        return per_sample_loss(self.model_.loss, expects_probabilities(self.loss_))
 
     def score(self, X, y=None, sample_weight=None):
         """Negative mean reconstruction loss on X (higher is better).

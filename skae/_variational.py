@@ -25,9 +25,7 @@ from ._inference import compiled_forward
 from ._losses import (
     ReconstructionTerm,
     SummedOverFeatures,
-    expects_probabilities,
     is_squared_error,
-    per_sample_loss,
 )
 from ._params import TRAINING_DOCS, fill_doc, training_attributes_doc
 from ._user_nets import NET_PREFIXES
@@ -342,9 +340,7 @@ class VariationalAutoencoder(BaseAutoencoder):
         the (validated) X."""
         encode = compiled_forward(self.encoder_)
         decode = compiled_forward(self.decoder_)
-        reconstruction_nll = per_sample_loss(
-            self.model_.loss, expects_probabilities(self.loss_)
-        )
+        reconstruction_nll = self._row_loss()
         noise = self.noise_variance_
         if noise is not None:  # the Gaussian decoder's, from the squared error
             squared_error = reconstruction_nll
