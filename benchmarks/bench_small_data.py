@@ -1,7 +1,7 @@
 """Default autoencoders on small and mid-sized data, against PCA at the same code size.
 
     python benchmarks/bench_small_data.py [--data PATH/mnist.npz] [--quick]
-        [--only DATASET ...] [--estimators NAME ...] [--output PAGE]
+        [--only DATASET ...] [--estimators NAME ...] [--ucr DIR] [--output PAGE]
 
 The evidence for "defaults that converge on the user's data: never behind
 PCA at the same code size, from tens of rows to tens of thousands". Every
@@ -23,7 +23,12 @@ estimator runs with its DEFAULT parameters, only ``n_components=k`` and
   and 500; ``series-mv``: 3
   channels of length 50, 3 classes, 120 series. Generated here, each
   series (channel) z-normalised; split 75/25, and 1,000 more series from
-  the same generator (another seed) added to the test set.
+  the same generator (another seed) added to the test set;
+* with ``--ucr DIR``, real series of the UCR/UEA archive (``ucr-<Name>``,
+  read from ``DIR/<Name>/<Name>_TRAIN.ts`` and ``_TEST.ts``: the archive's
+  own split, each series and channel z-normalised) for the names of
+  UCR_SETS found there. sktime's wheel ships them under
+  ``sktime/datasets/data``; nothing is downloaded here.
 
 Per row: the test MSE of ``inverse_transform(transform(X_test))`` (z_mean
 decoded for the VAE, ``denoise`` of the clean test data for the
@@ -121,6 +126,10 @@ DATASETS = [
     "series-mv",
 ]
 QUICK = {"digits": (8,), "wine": (2,), "series-24": (4,)}
+#: Equal-length, labelled sets of the UCR/UEA archive (``--ucr DIR``): the
+#: issue's 67 series of 24 steps (ItalyPowerDemand) and 50 of 150
+#: (GunPoint), 36 of 251 steps, and 40 series of 6 channels.
+UCR_SETS = ["ItalyPowerDemand", "GunPoint", "ArrowHead", "BasicMotions"]
 
 # -- data ----------------------------------------------------------------------
 
@@ -216,13 +225,41 @@ def multivariate_series(n, length, rng):
     return z_normalise(X), y
 
 
+def read_ts(path):
+    """A ``.ts`` file of equal-length series (sktime's format): an array of
+    shape (n_series, n_steps, n_channels) and the labels."""
+    series, labels, in_data = [], [], False
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.lower().startswith("@data"):
+                in_data = True
+            elif in_data:
+                *channels, label = line.split(":")
+                series.append([[float(v) for v in c.split(",")] for c in channels])
+                labels.append(label)
+    return np.asarray(series, np.float64).transpose(0, 2, 1), np.asarray(labels)
+
+
+def load_ucr(name, ucr_dir):
+    folder = os.path.join(ucr_dir, name)
+    X_train, y_train = read_ts(os.path.join(folder, f"{name}_TRAIN.ts"))
+    X_test, y_test = read_ts(os.path.join(folder, f"{name}_TEST.ts"))
+    return Data(f"ucr-{name}", z_normalise(X_train), z_normalise(X_test), y_train, y_test,
+                (4, 8), SERIES_MODELS, "z-normalised per series", classifier="1-NN")
+
+
 #: Series generated per set (75% train, 25% test) and test series added.
 N_SERIES = {"series-24": 96, "series-150": 96, "series-500": 96, "series-mv": 120}
 EXTRA_TEST_SERIES = 1000
 
 
-def load(name, mnist_path, cache):
+def load(name, mnist_path, cache, ucr_dir=None):
     """The dataset ``name`` as a :class:`Data`."""
+    if name.startswith("ucr-"):
+        return load_ucr(name[len("ucr-"):], ucr_dir)
     if name == "digits":
         X, y = load_digits(return_X_y=True)
         X_train, X_test, y_train, y_test = split((X / 16.0).astype(np.float32), y)
@@ -585,20 +622,30 @@ def main(argv=None):
         help="smoke run: digits (k=8), wine (k=2), series-24 (k=4), 2 novelty classes",
     )
     extra_parts = ["trust", "novelty", "mnist-novelty"]
-    p.add_argument("--only", nargs="+", metavar="DATASET", choices=DATASETS + extra_parts,
-                   help=f"run only these parts: {', '.join(DATASETS + extra_parts)}")
+    ucr_parts = [f"ucr-{name}" for name in UCR_SETS]
+    p.add_argument("--only", nargs="+", metavar="DATASET",
+                   choices=DATASETS + ucr_parts + extra_parts,
+                   help=f"run only these parts: {', '.join(DATASETS + ucr_parts + extra_parts)}")
+    p.add_argument("--ucr", metavar="DIR",
+                   help="a folder of UCR/UEA sets as .ts files (DIR/<Name>/<Name>_TRAIN.ts): "
+                   f"adds {', '.join(ucr_parts)} where found")
     p.add_argument("--estimators", nargs="+", metavar="NAME", choices=ALL_MODELS,
                    help=f"run only these estimators: {', '.join(ALL_MODELS)}")
     args = p.parse_args(argv)
 
-    parts = args.only or [*(QUICK if args.quick else DATASETS), *extra_parts]
+    if not args.ucr and any(part.startswith("ucr-") for part in args.only or ()):
+        p.error("the ucr-* sets are read from --ucr DIR")
+    found = [f"ucr-{name}" for name in UCR_SETS
+             if args.ucr and os.path.isdir(os.path.join(args.ucr, name))]
+    datasets = DATASETS + (ucr_parts if args.only else found)
+    parts = args.only or [*(QUICK if args.quick else datasets), *extra_parts]
     wanted = set(args.estimators or ALL_MODELS)
     start, cache = time.perf_counter(), {}
 
     rows, skipped = [], []
     print("\t".join(HEADER), flush=True)
-    for name in [d for d in parts if d in DATASETS]:
-        data = load(name, args.data, cache)
+    for name in [d for d in parts if d in datasets]:
+        data = load(name, args.data, cache, args.ucr)
         ks = QUICK.get(name, data.ks[:1]) if args.quick else data.ks
         for k in ks:
             ref = pca_reference(data, k)
@@ -647,7 +694,11 @@ def main(argv=None):
         "images, the 10,000 test images; series: synthetic (see the script), z-normalised "
         "per series and channel, 72 or 90 training series and 1,024 or 1,030 test series "
         "(the split's 24 or 30 and 1,000 more from the same generator: one test series "
-        "is 0.001 of accuracy, not 0.03-0.04); the SequenceAutoencoder reads them as (n, t, channels), "
+        "is 0.001 of accuracy, not 0.03-0.04)"
+        + ("; `ucr-*`: real series of the UCR/UEA archive in its own train/test split "
+           "(`--ucr`, the .ts files sktime ships), z-normalised per series and channel"
+           if any(r["dataset"].startswith("ucr-") for r in rows) else "")
+        + "; the SequenceAutoencoder reads them as (n, t, channels), "
         "the others flattened. Fit seconds include building the graph. "
         f"{environment()}.",
         f"Goals: test MSE <= {MSE_GOAL}x PCA-k's ({SEQ_MSE_GOAL}x for the "

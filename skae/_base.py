@@ -11,6 +11,7 @@ encoding, decoding, scoring and the pickle/skops state live here.
 from __future__ import annotations
 
 import collections
+import functools
 import copyreg
 import inspect
 from abc import ABCMeta, abstractmethod
@@ -42,6 +43,7 @@ from ._training import (
     PlateauStopping,
     auto_batch_size,
     clearly_better,
+    cross_validated_choice,
     conv_multiply_adds,
     mean_row_loss,
     min_steps_for_work,
@@ -556,8 +558,12 @@ class BaseAutoencoder(
             mean = (X.mean_row(rows, sample_weight) if streamed
                     else np.average(X, axis=0, weights=sample_weight))
             baseline = self._mean_row_loss(mean, monitored)
-            start = self._held_out_loss(validation) if holdout else None
-            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline, start)
+            start = row_losses = None
+            if holdout:
+                start = self._held_out_loss(validation)
+                row_losses = functools.partial(self._held_out_row_losses, *validation[:2])
+            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline, start,
+                                      row_losses)
             self._fit_callbacks = [*self._fit_callbacks, stopper]
         last_epoch = _LastEpoch()
         self._fit_callbacks = [*self._fit_callbacks, last_epoch]
@@ -602,19 +608,17 @@ class BaseAutoencoder(
         return self._monitored_loss(logs)
 
     def _prefer_the_start(self, stopper, validation):
-        """Put the starting weights back unless the weights kept beat them
-        on the held-out rows by more than a standard error
-        (:func:`skae._training.clearly_better`)."""
+        """Put the starting weights back unless choosing by held-out loss
+        beats them by more than a standard error, each held-out row judged
+        by the iteration the other rows choose
+        (:func:`skae._training.cross_validated_choice`,
+        :func:`skae._training.clearly_better`)."""
         if stopper.start_weights is None or stopper.best_iteration in (None, -1):
             return
-        inputs, targets, *weights = validation
-        losses = self._held_out_row_losses(inputs, targets)
-        kept = self.model_.get_weights()
-        self.model_.set_weights(stopper.start_weights)
-        start_losses = self._held_out_row_losses(inputs, targets)
-        if clearly_better(losses, start_losses, weights[0] if weights else None):
-            self.model_.set_weights(kept)
-        else:
+        _, _, *weights = validation
+        weights = weights[0] if weights else None
+        history = stopper.row_loss_history
+        if not clearly_better(cross_validated_choice(history, weights), history[0], weights):
             stopper.keep_the_start()
 
     def _held_out_row_losses(self, inputs, targets):

@@ -205,11 +205,18 @@ class PlateauStopping(keras.callbacks.Callback):
     series) ends where it started, never behind it on held-out data.
     """
 
-    def __init__(self, monitor, tol, n_iter_no_change, baseline=None, start=None):
+    def __init__(self, monitor, tol, n_iter_no_change, baseline=None, start=None,
+                 row_losses=None):
         super().__init__()
         self.monitor, self.tol, self.n_iter_no_change = monitor, tol, n_iter_no_change
         self.baseline = baseline
         self.start = start
+        # ``row_losses()``: the held-out rows' losses under the current
+        # weights; recorded for the start and after every iteration, so the
+        # rule between the start and the best iteration can judge each row
+        # by the iteration the other rows chose (cross_validated_choice).
+        self.row_losses = row_losses
+        self.row_loss_history = []
         self.first = None
         self.best = np.inf  # the reference of the last improvement by tol
         self.lowest = np.inf  # the loss of the weights kept
@@ -223,6 +230,8 @@ class PlateauStopping(keras.callbacks.Callback):
             self.first = self.best = self.lowest = float(self.start)
             self.best_weights = self.start_weights = self.model.get_weights()
             self.best_iteration = -1  # the start
+            if self.row_losses is not None:
+                self.row_loss_history = [self.row_losses()]
 
     def keep_the_start(self):
         """Make the start the weights kept (see :func:`clearly_better`)."""
@@ -233,6 +242,8 @@ class PlateauStopping(keras.callbacks.Callback):
         value = (logs or {}).get(self.monitor)
         if value is None or not np.isfinite(value):
             return  # a non-finite loss stops the fit elsewhere
+        if self.row_loss_history:  # the start's are first: only with a start
+            self.row_loss_history.append(self.row_losses())
         if self.first is None:
             self.first = float(value)
         start = self.first if self.baseline is None else max(self.first, self.baseline)
@@ -251,6 +262,33 @@ class PlateauStopping(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+
+def cross_validated_choice(row_loss_history, sample_weight=None):
+    """Each held-out row's loss under the candidate the *other* held-out rows
+    choose: leave-one-out cross-validation of choosing by held-out loss.
+
+    ``row_loss_history[t, i]`` is row i's loss under candidate t (the start,
+    then each iteration); the candidate kept is the one with the lowest
+    (weighted) mean. That mean is optimistic as an estimate of the kept
+    weights' loss: the same rows chose them among every iteration, and with
+    a few held-out rows one or two lucky rows can make the choice. Judged
+    by the iteration the other rows choose, each row's loss is an estimate
+    that is not also the selector (Stone, 1974; Varma and Simon, 2006, for
+    the bias of the other). With one row there are no others: its own
+    choice is kept.
+    """
+    history = np.asarray(row_loss_history, np.float64)
+    n_rows = history.shape[1]
+    if n_rows < 2:
+        return history.min(axis=0)
+    w = np.ones(n_rows) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    totals = history @ w
+    # Candidate t's weighted mean over every row but i, for each (t, i);
+    # a row of weight 0 does not move the others' choice.
+    others = (totals[:, None] - history * w) / np.maximum(w.sum() - w, 1e-300)
+    chosen = np.argmin(others, axis=0)
+    return history[chosen, np.arange(n_rows)]
 
 
 def clearly_better(losses, start_losses, sample_weight=None):

@@ -26,6 +26,7 @@ from skae._training import (
     PlateauStopping,
     auto_batch_size,
     clearly_better,
+    cross_validated_choice,
     conv_multiply_adds,
     mean_row_loss,
     min_steps_for_work,
@@ -189,11 +190,31 @@ def test_clearly_better_is_the_one_standard_error_rule():
     assert clearly_better([0.5], [1.0]) and not clearly_better([1.0], [0.5])  # one row
 
 
-def test_a_start_beaten_only_within_a_standard_error_is_kept():
+def test_each_held_out_row_is_judged_by_the_other_rows_choice():
+    start = np.ones(4)
+    lucky = [0.2, 0.8, 0.8, 0.8]  # the lowest mean, thanks to row 0
+    steady = [1.4, 0.79, 0.79, 0.79]  # what rows 1-3 prefer
+    history = np.array([start, lucky, steady])
+    # Judged by the rows that chose it, `lucky` beats the start by 2.3
+    # standard errors; row 0 left out, the others choose `steady`, under
+    # which row 0 is worse than at the start: 0.33 standard errors.
+    assert clearly_better(history[1], start)
+    choice = cross_validated_choice(history)
+    np.testing.assert_allclose(choice, [1.4, 0.8, 0.8, 0.8])
+    assert not clearly_better(choice, start)
+    # A row of weight 0 does not move the others' choice.
+    np.testing.assert_allclose(cross_validated_choice(history, [0, 1, 1, 1]),
+                               [1.4, 0.79, 0.79, 0.79])
+    # One row has no others: its own choice.
+    np.testing.assert_allclose(cross_validated_choice(history[:, :1]), [0.2])
+
+
+def test_a_start_beaten_only_within_a_standard_error_is_kept(monkeypatch):
     # Wine, 2 numbers: training lowers the 18 held-out rows' loss, but by
     # less than one standard error, so PCA's start is kept and started
-    # again from every row. The deep model beats it clearly and keeps its
-    # trained weights.
+    # again from every row. The deep model beats it clearly (2.7 standard
+    # errors, each row judged by the iteration the others choose) and keeps
+    # its trained weights.
     from sklearn.datasets import load_wine
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
@@ -204,9 +225,22 @@ def test_a_start_beaten_only_within_a_standard_error_is_kept():
     pca = PCA(n_components=2).fit(X)
     np.testing.assert_allclose(dense.inverse_transform(dense.transform(X)),
                                pca.inverse_transform(pca.transform(X)), atol=1e-4)
-    deep = DeepAutoencoder(n_components=8, random_state=0).fit(X)
+    import skae._base
+
+    histories = []
+
+    def recorded(history, sample_weight=None):
+        histories.append(np.array(history))
+        return cross_validated_choice(history, sample_weight)
+
+    monkeypatch.setattr(skae._base, "cross_validated_choice", recorded)
+    deep = DeepAutoencoder(n_components=2, random_state=0).fit(X)
     assert min(deep.history_["val_loss"]) == pytest.approx(-deep.best_validation_score_)
-    pca = PCA(n_components=8).fit(X)
+    # The rule saw each of the 18 held-out rows' losses at the start and
+    # after every iteration, whose means are the val_loss Keras logged.
+    (history,) = histories
+    assert history.shape == (deep.n_iter_ + 1, 18)
+    np.testing.assert_allclose(history[1:].mean(axis=1), deep.history_["val_loss"], rtol=1e-4)
     pca_error = np.mean((pca.inverse_transform(pca.transform(X)) - X) ** 2)
     assert np.mean((deep.inverse_transform(deep.transform(X)) - X) ** 2) < 0.95 * pca_error
 
