@@ -107,7 +107,9 @@ TRAINING_PARAMS = (
        """With ``epochs="auto"``, monitor the loss on a held-out
        ``validation_fraction`` of the training data (not trained on) and
        keep the weights that reconstruct it best, or the start's (PCA's
-       solution) unless those beat it by more than a standard error;
+       solution) unless choosing by held-out loss beats it by more than a
+       standard error, each held-out row judged by the iteration the other
+       rows choose;
        False monitors the training loss instead. On by default, unlike the MLP's: measured on
        1,347 digits, a DeepAutoencoder's test error rises from 0.64x to
        0.73x PCA's between 50 and 200 iterations."""),
@@ -198,8 +200,11 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     With ``early_stopping``, minus the held-out loss of the weights kept:
     the best iteration's, or the starting weights' (PCA's solution, or the
-    model a warm start continues) when no iteration improved on them by
-    more than one standard error (:func:`skae._training.clearly_better`).
+    model a warm start continues) unless choosing by held-out loss improves
+    on them by more than one standard error, each held-out row judged by
+    the iteration the other rows choose
+    (:func:`skae._training.cross_validated_choice`,
+    :func:`skae._training.clearly_better`).
     A kept PCA start is then started again from every row, the held-out
     ones too; this score is the one measured before, with those rows held
     out.

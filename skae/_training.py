@@ -315,7 +315,18 @@ def clearly_better(losses, start_losses, sample_weight=None):
     if n_eff <= 1:  # one row: no spread to measure
         return bool(mean < 0)
     variance = np.average((diff - mean) ** 2, weights=w) * n_eff / (n_eff - 1)
-    return bool(mean < -math.sqrt(variance / n_eff))
+    return bool(mean < -one_standard_error_quantile(n_eff) * math.sqrt(variance / n_eff))
+
+
+def one_standard_error_quantile(n_rows):
+    """How many estimated standard errors the one-standard-error rule asks
+    for with ``n_rows`` held-out rows: Student's t quantile of the normal's
+    84.1% (one standard error, known) with ``n_rows - 1`` degrees of
+    freedom, since the standard error is estimated from the same rows.
+    1.20 for 4 rows, 1.07 for 9, 1.01 for 43, 1 in the limit."""
+    from scipy import stats
+
+    return float(stats.t.ppf(stats.norm.cdf(1.0), n_rows - 1))
 
 
 #: Rows :func:`mean_row_loss` evaluates at most.

@@ -26,10 +26,11 @@ from skae._training import (
     PlateauStopping,
     auto_batch_size,
     clearly_better,
-    cross_validated_choice,
     conv_multiply_adds,
+    cross_validated_choice,
     mean_row_loss,
     min_steps_for_work,
+    one_standard_error_quantile,
     plan_training,
     rejoin_rows,
     split_validation,
@@ -188,6 +189,14 @@ def test_clearly_better_is_the_one_standard_error_rule():
     weights = [3.0, 1.0, 1.0, 1.0]
     assert clearly_better(start - [1.0, 0.0, 0.0, 0.0], start, weights)
     assert clearly_better([0.5], [1.0]) and not clearly_better([1.0], [0.5])  # one row
+    # The standard error is estimated from the rows: with 4 of them, the
+    # same confidence as one known standard error (84.1%) is Student's t
+    # with 3 degrees of freedom, 1.20 standard errors. 1.11 is not enough;
+    # 1.22 is.
+    assert one_standard_error_quantile(4) == pytest.approx(1.197, abs=1e-3)
+    assert one_standard_error_quantile(1e6) == pytest.approx(1.0, abs=1e-3)
+    assert not clearly_better(start - [1.0, 1.0, 1.0, -0.9], start)
+    assert clearly_better(start - [1.0, 1.0, 1.0, -0.8], start)
 
 
 def test_each_held_out_row_is_judged_by_the_other_rows_choice():
