@@ -277,6 +277,14 @@ def cross_validated_choice(row_loss_history, sample_weight=None):
     that is not also the selector (Stone, 1974; Varma and Simon, 2006, for
     the bias of the other). With one row there are no others: its own
     choice is kept.
+
+    Measured on 90 multivariate series (9 held out): trained weights that
+    beat the start by 1.76 and 1.30 standard errors on the rows that chose
+    them (a DeepAutoencoder at 8 numbers, a SequenceAutoencoder at 4) were
+    behind PCA on 1,030 test series (1.03x and 1.06x its error); judged by
+    the others' choice they win by 0.78 and 0.33, and the start is kept.
+    Real gains keep their weights: 2.42 standard errors (2.47 before) on
+    GunPoint's 5 held-out series, 0.45x PCA-4's test error.
     """
     history = np.asarray(row_loss_history, np.float64)
     n_rows = history.shape[1]
@@ -307,6 +315,10 @@ def clearly_better(losses, start_losses, sample_weight=None):
     72 series of 150 steps (7 held out), at 0.77 standard errors: 1.06x
     PCA-4's error and 0.697 against 0.725, now 1.00x and 0.725. On 1,347
     digits (135 held out) trained weights win by 48-100 standard errors.
+    The standard error is estimated from the same rows, so "one" is
+    Student's t quantile of its confidence
+    (:func:`one_standard_error_quantile`); ``losses`` are each row's under
+    the candidate the other rows choose (:func:`cross_validated_choice`).
     """
     diff = np.asarray(losses, np.float64) - np.asarray(start_losses, np.float64)
     w = np.ones(len(diff)) if sample_weight is None else np.asarray(sample_weight, np.float64)
