@@ -595,7 +595,7 @@ class BaseAutoencoder(
                 # held-out ones too, as a search refits its best candidate.
                 parts = ((rows, sample_weight, val_rows, w_val) if streamed
                          else (X, sample_weight, X_val, w_val))
-                self._initialize_weights(*rejoin_rows(
+                self._keep_the_start(*rejoin_rows(
                     *parts, fraction, seed, streamed=X if streamed else None))
         self._record_convergence(plan, stopper, holdout)
 
@@ -696,6 +696,10 @@ class BaseAutoencoder(
     def _initialize_weights(self, X, sample_weight):
         """Set initial weights from the training rows (after the holdout);
         a new model keeps Keras' random ones unless a family overrides this."""
+
+    def _keep_the_start(self, X, sample_weight):
+        """The start was kept: take it again from ``X``, every training row."""
+        self._initialize_weights(X, sample_weight)
 
     def _min_steps_per_iter(self):
         """Optimizer steps an ``epochs="auto"`` iteration has at least (small

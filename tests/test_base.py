@@ -275,15 +275,16 @@ def test_deep_default_architecture_is_the_tutorials():
 
 def test_dense_default_code_size_is_32():
     assert DenseAutoencoder().n_components == 32
-    assert SparseAutoencoder().activity_l1 == 1e-4
+    assert SparseAutoencoder().activity_l1 == "auto"
 
 
 def test_sparse_codes_are_sparser(digits):
     X = digits[0]
     params = {**FAST, "n_components": 16, "epochs": 20}
     dense = DenseAutoencoder(**params).fit(X).transform(X).mean()
-    sparse = SparseAutoencoder(activity_l1=3e-3, **params).fit(X).transform(X).mean()
-    assert sparse < 0.5 * dense  # measured: 0.34x
+    sparse = SparseAutoencoder(activity_l1=3e-3, **params).fit(X)
+    assert sparse.activity_l1_ == 3e-3  # a number is used as given
+    assert sparse.transform(X).mean() < 0.5 * dense  # measured: 0.34x
 
 
 def test_partial_fit_after_adding_validation(digits):
