@@ -644,6 +644,9 @@ def main(argv=None):
         p.error("the ucr-* sets are read from --ucr DIR")
     found = [f"ucr-{name}" for name in UCR_SETS
              if args.ucr and os.path.isdir(os.path.join(args.ucr, name))]
+    missing = [part for part in args.only or () if part.startswith("ucr-") and part not in found]
+    if missing:
+        p.error(f"not in {args.ucr}: {', '.join(missing)}")
     datasets = DATASETS + (ucr_parts if args.only else found)
     parts = args.only or [*(QUICK if args.quick else datasets), *extra_parts]
     wanted = set(args.estimators or ALL_MODELS)

@@ -50,6 +50,7 @@ from ._training import (
     plan_training,
     rejoin_rows,
     repeat_rows,
+    rows_for_the_rule,
     split_validation,
     warn_not_converged,
 )
@@ -561,7 +562,8 @@ class BaseAutoencoder(
             start = row_losses = None
             if holdout:
                 start = self._held_out_loss(validation)
-                row_losses = functools.partial(self._held_out_row_losses, *validation[:2])
+                rule_rows = rows_for_the_rule(validation)
+                row_losses = functools.partial(self._held_out_row_losses, *rule_rows[:2])
             stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline, start,
                                       row_losses)
             self._fit_callbacks = [*self._fit_callbacks, stopper]
@@ -589,7 +591,8 @@ class BaseAutoencoder(
             raise
         self._check_loss_is_finite()
         if holdout and stopper is not None:
-            self._prefer_the_start(stopper, validation)
+            self._prefer_the_start(stopper, rule_rows)
+            stopper.forget_the_rows()  # the fitted estimator keeps its callbacks
             if not warm and stopper.best_iteration == -1:
                 # The start is kept: started again from every row, the
                 # held-out ones too, as a search refits its best candidate.
@@ -607,7 +610,7 @@ class BaseAutoencoder(
                                     batch_size=self.batch_size_, verbose=0, return_dict=True)
         return self._monitored_loss(logs)
 
-    def _prefer_the_start(self, stopper, validation):
+    def _prefer_the_start(self, stopper, rule_rows):
         """Put the starting weights back unless choosing by held-out loss
         beats them by more than a standard error, each held-out row judged
         by the iteration the other rows choose
@@ -615,7 +618,7 @@ class BaseAutoencoder(
         :func:`skae._training.clearly_better`)."""
         if stopper.start_weights is None or stopper.best_iteration in (None, -1):
             return
-        _, _, *weights = validation
+        _, _, *weights = rule_rows
         weights = weights[0] if weights else None
         history = stopper.row_loss_history
         if not clearly_better(cross_validated_choice(history, weights), history[0], weights):

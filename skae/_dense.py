@@ -117,7 +117,7 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
             layer.set_weights(list(weights))
 
     def _keep_the_start(self, X, sample_weight):
-        # No training will move a kept start's bend: it goes a whole range
+        # No training in this fit will move a kept start's bend: a whole range
         # below the lowest row (KEPT_CODE_MARGIN), so that new rows outside
         # the training range pass unchanged, as PCA projects them.
         self._initialize_weights(X, sample_weight, margin=KEPT_CODE_MARGIN)
@@ -232,11 +232,14 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         unit of mean code activity on the training rows). The penalty does
         not scale with the data, the loss does: on smooth spectra
         (the UCR archive's Tecator, 172 z-normalised curves of 100 points)
-        PCA-8's mean squared error is 2.9e-6, and 1e-4 made the penalty 200
-        times the start's reconstruction loss; the trained model, sparser,
+        PCA-8's mean squared error is 2.9e-6, and 1e-4 is 250 times the
+        start's reconstruction loss per unit of code activity (its penalty
+        200 times its loss on the held-out rows); the trained model, sparser,
         had 15.6x PCA-8's test error. On the benchmark's images and tables
         the start's penalty is 0.001-0.11 of its loss, and "auto" is 1e-4.
         A number is used as given; 0 gives a :class:`DenseAutoencoder`.
+        The strength is fixed when a new model starts: ``warm_start`` and
+        ``partial_fit`` continue with ``activity_l1_``.
     activation : str or callable, default="relu"
         Activation of the code layer.
     {{init_parameter}}
@@ -294,14 +297,19 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         return TUTORIAL_ACTIVITY_L1 if self.activity_l1 == "auto" else float(self.activity_l1)
 
     def _initialize_weights(self, X, sample_weight, margin=CODE_MARGIN):
+        # A new model: its start, then the strength chosen from it. Set
+        # before Keras traces the loss (the first evaluate or train step),
+        # which reads the regularizer's l1; warm_start and partial_fit keep it.
         super()._initialize_weights(X, sample_weight, margin=margin)
-        steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations.value))
-        if steps:  # a kept start taken again: the strength it trained with
-            return
         self.activity_l1_ = self._chosen_activity_l1(X, sample_weight)
         code = self.encoder_.get_layer("code")
-        if code.activity_regularizer is not None:  # read when Keras traces the loss
+        if code.activity_regularizer is not None:
             code.activity_regularizer.l1 = self.activity_l1_
+
+    def _keep_the_start(self, X, sample_weight):
+        # The start again, with the strength it was judged with.
+        _BaseDenseAutoencoder._initialize_weights(self, X, sample_weight,
+                                                  margin=KEPT_CODE_MARGIN)
 
     def _chosen_activity_l1(self, X, sample_weight):
         """``activity_l1``, or with "auto" the tutorial's strength, at most

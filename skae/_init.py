@@ -41,8 +41,9 @@ MAX_INIT_ROWS = 10_000
 CODE_MARGIN = 0.1
 
 #: The margin of a start that the early-stopping rule kept (PCA's solution,
-#: taken again from every row): a whole range, since no training will move
-#: it, and a wider margin costs the trained models (measured with 1.0 for
+#: taken again from every row): a whole range, since no training in that
+#: fit will move it (a warm start continues from it), and a wider margin
+#: costs the trained models (measured with 1.0 for
 #: every start: the DeepAutoencoder on GunPoint k=4, 0.45x -> 0.52x PCA-4's
 #: test error). Measured on a kept start with CODE_MARGIN, 2% of the codes
 #: of 50 new smooth curves were clipped (150 training curves, 4 numbers:

@@ -216,6 +216,19 @@ def test_each_held_out_row_is_judged_by_the_other_rows_choice():
                                [1.4, 0.79, 0.79, 0.79])
     # One row has no others: its own choice.
     np.testing.assert_allclose(cross_validated_choice(history[:, :1]), [0.2])
+    # A candidate with a non-finite loss is never the others' choice.
+    broken = np.array([start, steady, [0.0, np.nan, 0.0, 0.0]])
+    np.testing.assert_allclose(cross_validated_choice(broken), steady)
+
+
+def test_the_rule_judges_at_most_max_rule_rows(monkeypatch):
+    import skae._training as training
+
+    monkeypatch.setattr(training, "MAX_RULE_ROWS", 10)
+    X, w = np.arange(50.0).reshape(25, 2), np.arange(25.0)
+    inputs, targets, weights = training.rows_for_the_rule((X, X, w))
+    np.testing.assert_array_equal(weights, np.arange(0, 25, 3))  # every 3rd row
+    np.testing.assert_array_equal(targets, X[::3])
 
 
 def test_a_start_beaten_only_within_a_standard_error_is_kept(monkeypatch):
@@ -271,8 +284,8 @@ def test_a_kept_start_passes_rows_beyond_the_training_range():
 
     X = smooth_curves(100, 0)
     wider = X.mean(axis=0) + 1.5 * (X - X.mean(axis=0))  # 1.5 times as far out
+    # Nothing beats the start here: the model is PCA of every row.
     dense = DenseAutoencoder(n_components=4, random_state=0).fit(X)
-    assert dense.n_iter_ == 10  # nothing beat the start: it is PCA of every row
     pca = PCA(n_components=4).fit(X)
     # Measured: 3.6e-6 apart; 0.26 with the trained models' margin of a
     # tenth of the range, whose ReLU zeroes the codes of the outer rows.
@@ -297,6 +310,11 @@ def test_auto_activity_l1_never_outweighs_the_start():
     auto = SparseAutoencoder(n_components=4, random_state=0).fit(X)
     assert auto.activity_l1_ < 1e-5  # measured 2.4e-6
     assert error(auto) < 1.01 * pca_error
+    # Keras trained with that strength: its loss (evaluate) counts the
+    # penalty at activity_l1_, as the rows' losses do.
+    assert auto.encoder_.get_layer("code").activity_regularizer.l1 == auto.activity_l1_
+    rows = auto._held_out_row_losses(X_new, X_new)
+    assert np.mean(rows) == pytest.approx(auto._held_out_loss((X_new, X_new)), rel=1e-4)
 
 
 def test_plateau_rule_on_a_scripted_loss():
