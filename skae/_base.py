@@ -11,8 +11,8 @@ encoding, decoding, scoring and the pickle/skops state live here.
 from __future__ import annotations
 
 import collections
-import functools
 import copyreg
+import functools
 import inspect
 from abc import ABCMeta, abstractmethod
 from numbers import Integral

@@ -274,14 +274,13 @@ def cross_validated_choice(row_loss_history, sample_weight=None):
 
     ``row_loss_history[t, i]`` is row i's loss under candidate t (the start,
     then each iteration with a finite monitored loss); the candidate kept is
-    the one with the lowest
-    (weighted) mean. That mean is optimistic as an estimate of the kept
-    weights' loss: the same rows chose them among every iteration, and with
-    a few held-out rows one or two lucky rows can make the choice. Judged
-    by the iteration the other rows choose, each row's loss is an estimate
-    that is not also the selector (Stone, 1974; Varma and Simon, 2006, for
-    the bias of the other). With one row there are no others: its own
-    choice is kept.
+    the one with the lowest (weighted) mean. That mean is optimistic as an
+    estimate of the kept weights' loss: the same rows chose them among every
+    iteration, and with a few held-out rows one or two lucky rows can make
+    the choice. Judged by the iteration the other rows choose, each row's
+    loss is an estimate that is not also the selector (Stone, 1974; Varma
+    and Simon, 2006, for the bias of the other). With one row there are no
+    others: its own choice is kept.
 
     Measured on 90 multivariate series (9 held out): trained weights that
     beat the start by 1.76 and 1.30 standard errors on the rows that chose
@@ -309,9 +308,9 @@ def clearly_better(losses, start_losses, sample_weight=None):
     """Whether the held-out rows' ``losses`` beat ``start_losses`` (the same
     rows' under the starting weights) by more than one standard error of
     their mean difference (Student's t quantile of its confidence: the
-    standard error is estimated): the one-standard-error rule of model selection
-    (Breiman et al., 1984; Hastie et al., *The Elements of Statistical
-    Learning*, 7.10), with the start as the simpler model.
+    standard error is estimated): the one-standard-error rule of model
+    selection (Breiman et al., 1984; Hastie et al., *The Elements of
+    Statistical Learning*, 7.10), with the start as the simpler model.
 
     The start is PCA's solution, and a few held-out rows do not tell a
     real improvement from luck. Measured on 90 multivariate series (9 held
