@@ -87,12 +87,9 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         return ()
 
     def _activity_l1(self):
-        """Strength of the L1 activity penalty on the code, in force."""
+        """Strength of the L1 activity penalty a new model's code is built
+        with (a family's start may lower it: ``activity_l1_``)."""
         return 0.0
-
-    def _nominal_activity_l1(self):
-        """The strength a new model is built with (a start may lower it)."""
-        return self._activity_l1()
 
     def _init_scheme(self):
         """"pca" or "random": how a new model's code and output layers start."""
@@ -129,7 +126,7 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
             self.n_components,
             hidden_layer_sizes=hidden,
             activation=self.activation,
-            activity_l1=self._nominal_activity_l1(),
+            activity_l1=self._activity_l1(),
         )
         decoder = dense_decoder(
             self.n_components,
@@ -289,11 +286,6 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         set_init_params(self, locals())
 
     def _activity_l1(self):
-        if hasattr(self, "activity_l1_"):
-            return self.activity_l1_
-        return self._nominal_activity_l1()
-
-    def _nominal_activity_l1(self):
         return TUTORIAL_ACTIVITY_L1 if self.activity_l1 == "auto" else float(self.activity_l1)
 
     def _initialize_weights(self, X, sample_weight, margin=CODE_MARGIN):
@@ -315,7 +307,7 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         """``activity_l1``, or with "auto" the tutorial's strength, at most
         the start's mean reconstruction loss per unit of mean code activity
         on (at most MAX_INIT_ROWS of) the training rows."""
-        nominal = self._nominal_activity_l1()
+        nominal = self._activity_l1()
         if self.activity_l1 != "auto" or self._init_scheme() != "pca":
             return nominal
         X, sample_weight = _init_rows(X, sample_weight, self._seed)
@@ -329,7 +321,10 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         # As val_loss counts them: the code's L1 penalty too (Keras divides
         # a batch's by its rows, so a row's is its own code's).
         codes = self._map_batches(self._encode_fn(), inputs, np.float64)
-        penalty = self._activity_l1() * np.abs(codes).sum(axis=1)
+        # Models saved before activity_l1_ existed trained with activity_l1.
+        strength = getattr(self, "activity_l1_", None)
+        strength = self._activity_l1() if strength is None else strength
+        penalty = strength * np.abs(codes).sum(axis=1)
         return super()._held_out_row_losses(inputs, targets) + penalty
 
     def _init_scheme(self):
