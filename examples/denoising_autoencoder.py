@@ -2,8 +2,8 @@
 
     python examples/denoising_autoencoder.py [--data mnist.npz] [--epochs N] [--out DIR]
 
-``DenoisingAutoencoder`` adds Gaussian noise (``noise_factor=0.5``, clipped
-to the data's range) to every training batch and learns to give back the
+``DenoisingAutoencoder`` adds Gaussian noise (``noise_factor=0.5`` of the
+data's range, clipped to it) to every training batch and learns to give back the
 clean images. ``corrupt`` makes a noisy test set with the same noise;
 ``denoise`` cleans it.
 """

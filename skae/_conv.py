@@ -189,10 +189,11 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
 
     The tutorial's denoiser (Conv 32-32 encoder and decoder). During fit each
     batch is corrupted with fresh Gaussian noise, ``x + noise_factor *
-    N(0, 1)`` clipped to the training data's range (the tutorial used one
-    fixed noisy copy); the noise is seeded by ``random_state``. Nothing adds
-    noise at ``transform``, ``inverse_transform``, ``score`` or
-    :meth:`denoise`, which is how to clean new data.
+    (max - min) * N(0, 1)`` clipped to the training data's range
+    ``(min, max)`` (the tutorial used one fixed noisy copy); the noise is
+    seeded by ``random_state``. Nothing adds noise at ``transform``,
+    ``inverse_transform``, ``score`` or :meth:`denoise`, which is how to
+    clean new data.
 
     Parameters
     ----------
@@ -200,7 +201,13 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
         None: the code is the encoder's flattened feature map (7x7x32 on
         MNIST). An int adds a bottleneck of that size (see ``init``).
     noise_factor : float, default=0.5
-        Standard deviation of the training noise. The rows held out for
+        Standard deviation of the training noise, as a fraction of the
+        training data's range: on images in [0, 1] it is the tutorial's
+        ``noise_factor``, and the same images in [0, 255] (or any other
+        units) get the same noise relative to them, so the model does not
+        depend on the units (with 0.5 in pixel units, 0 to 16 digits had
+        noise 3% of their range and a denoiser worse than its noisy input).
+        The rows held out for
         early stopping get the same noise, once (a fixed noisy copy): the
         stopping rule judges the model on what it is trained to do.
     {{image_parameters}}
@@ -261,7 +268,8 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
 
     def _assemble(self, encoder, decoder):
         noise = ClippedGaussianNoise(
-            self.noise_factor, *self.data_range_, seed=self._seed, name="noise"
+            _noise_std(self.noise_factor, self.data_range_), *self.data_range_,
+            seed=self._seed, name="noise",
         )
         return chain(encoder, decoder, corruption=noise)
 
@@ -291,7 +299,8 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
         return clean.reshape(shape) if len(shape) > 2 else clean
 
     def corrupt(self, X, random_state=None):
-        """Add the training noise to X: ``clip(X + noise_factor * N(0, 1))``.
+        """Add the training noise to X: ``X + noise_factor * (max - min) *
+        N(0, 1)``, clipped to ``data_range_ = (min, max)``.
 
         For building noisy test sets and figures, as in the tutorial.
 
@@ -312,10 +321,18 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
         return _add_noise(X, self.noise_factor, self.data_range_, random_state)
 
 
+def _noise_std(noise_factor, data_range):
+    """The training noise's standard deviation: ``noise_factor`` of the
+    training data's range (the tutorial's on [0, 1])."""
+    low, high = data_range
+    return noise_factor * (high - low)
+
+
 def _add_noise(X, noise_factor, data_range, random_state):
-    """``clip(X + noise_factor * N(0, 1), *data_range)`` in X's dtype."""
+    """``clip(X + noise_factor * (max - min) * N(0, 1), min, max)`` in X's
+    dtype, ``(min, max)`` the training ``data_range``."""
     noise = check_random_state(random_state).standard_normal(X.shape)
-    noisy = X + (noise_factor * noise).astype(X.dtype)
+    noisy = X + (_noise_std(noise_factor, data_range) * noise).astype(X.dtype)
     return np.clip(noisy, *data_range).astype(X.dtype, copy=False)
 
 

@@ -181,6 +181,20 @@ def test_training_noise_is_seeded(digits):
     assert not np.allclose(a, c)
 
 
+def test_noise_is_a_fraction_of_the_data_range(digits):
+    # The same images in other units get the same noise relative to them:
+    # 0.5 in pixel units was 3% of the range of 0-16 digits.
+    X = digits[0][:200].astype(np.float32)
+    params = dict(filters=(4,), epochs=1, random_state=0)
+    unit = DenoisingAutoencoder(**params).fit(X)
+    raw = DenoisingAutoencoder(**params).fit(16 * X)
+    assert raw.data_range_ == (0.0, 16.0)
+    assert unit.model_.get_layer("noise").stddev == pytest.approx(0.5)
+    assert raw.model_.get_layer("noise").stddev == pytest.approx(8.0)
+    np.testing.assert_allclose(raw.corrupt(16 * X, random_state=0),
+                               16 * unit.corrupt(X, random_state=0), atol=1e-4)
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_denoiser_holds_out_noisy_rows(digits):
     # Early stopping judges the denoiser on its own task: noisy held-out
