@@ -18,7 +18,8 @@ estimator runs with its DEFAULT parameters, only ``n_components=k`` and
   no labels: its target is a number), split as above;
 * ``mnist-100``, ``mnist-1000``, ``mnist-2000`` (the largest the time goal
   covers), ``mnist-10000``: random training subsets of real MNIST (scaled
-  to [0, 1]), tested on the 10,000 test images;
+  to [0, 1]), tested on the 10,000 test images; ``mnist-1000-raw``: the
+  images of ``mnist-1000`` as loaded, uint8 pixels from 0 to 255;
 * ``s-curve``: sklearn's S-curve (1,000 points, noise 0.05, standardised),
   no labels;
 * ``series-24``, ``series-150``, ``series-500``: synthetic univariate
@@ -128,6 +129,7 @@ DATASETS = [
     "mnist-100",
     "mnist-1000",
     "mnist-2000",
+    "mnist-1000-raw",
     "mnist-10000",
     "s-curve",
     "series-24",
@@ -315,8 +317,12 @@ def load(name, mnist_path, cache, ucr_dir=None):
         x_train, y_train, x_test, y_test = cache["mnist"]
         n = int(name.split("-")[1])
         rows = np.random.RandomState(0).permutation(len(x_train))[:n]
-        return Data(name, x_train[rows], x_test, y_train[rows], y_test, (8, 32),
-                    TABLE_MODELS + IMAGE_MODELS, "/ 255 -> [0, 1]", images=True)
+        X_train, X_test, scaling = x_train[rows], x_test, "/ 255 -> [0, 1]"
+        if name.endswith("-raw"):  # as keras.datasets.mnist loads them
+            X_train, X_test = (np.rint(255 * X).astype(np.uint8) for X in (X_train, X_test))
+            scaling = "uint8 pixels, 0 to 255"
+        return Data(name, X_train, X_test, y_train[rows], y_test, (8, 32),
+                    TABLE_MODELS + IMAGE_MODELS, scaling, images=True)
     if name == "s-curve":
         X, _ = make_s_curve(1000, noise=0.05, random_state=0)
         X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
