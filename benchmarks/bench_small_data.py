@@ -180,7 +180,13 @@ def split(X, y, stratify=True):
 
 
 def standardised(name, X, y, ks):
-    X_train, X_test, y_train, y_test = split(X, y)
+    """A table split 75/25 (stratified by ``y``; ``y=None``: no labels, no
+    accuracy) and standardised on its training rows."""
+    if y is None:
+        X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+        y_train = y_test = None
+    else:
+        X_train, X_test, y_train, y_test = split(X, y)
     scaler = StandardScaler().fit(X_train)
     return Data(
         name,
@@ -191,6 +197,7 @@ def standardised(name, X, y, ks):
         ks,
         TABLE_MODELS,
         "standardised",
+        classifier="logreg" if y is not None else None,
     )
 
 
@@ -304,13 +311,8 @@ def load(name, mnist_path, cache, ucr_dir=None):
                     images=digits)
     if name == "iris":
         return standardised(name, *load_iris(return_X_y=True), (1, 2))
-    if name == "diabetes":
-        X, _ = load_diabetes(return_X_y=True)
-        X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
-        scaler = StandardScaler().fit(X_train)
-        return Data(name, scaler.transform(X_train).astype(np.float32),
-                    scaler.transform(X_test).astype(np.float32), None, None,
-                    (3, 6), TABLE_MODELS, "standardised", classifier=None)
+    if name == "diabetes":  # its target is a number: no accuracy
+        return standardised(name, load_diabetes().data, None, (3, 6))
     if name.startswith("mnist-"):
         if "mnist" not in cache:
             cache["mnist"] = load_mnist_flat(mnist_path)
@@ -324,12 +326,7 @@ def load(name, mnist_path, cache, ucr_dir=None):
         return Data(name, X_train, X_test, y_train[rows], y_test, (8, 32),
                     TABLE_MODELS + IMAGE_MODELS, scaling, images=True)
     if name == "s-curve":
-        X, _ = make_s_curve(1000, noise=0.05, random_state=0)
-        X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
-        scaler = StandardScaler().fit(X_train)
-        return Data(name, scaler.transform(X_train).astype(np.float32),
-                    scaler.transform(X_test).astype(np.float32), None, None,
-                    (1, 2), TABLE_MODELS, "standardised", classifier=None)
+        return standardised(name, make_s_curve(1000, noise=0.05, random_state=0)[0], None, (1, 2))
     if name.startswith("series-"):
         def generate(n, seed):
             rng = np.random.RandomState(seed)
