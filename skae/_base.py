@@ -25,10 +25,10 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _compat
-from ._builders import chain
+from ._builders import chain, standardized
 from ._compat import Interval, _check_sample_weight
 from ._inference import compiled_forward, map_batches
-from ._init import pca_weights
+from ._init import _init_rows, pca_weights
 from ._losses import (
     expects_probabilities,
     per_sample_loss,
@@ -387,9 +387,21 @@ class BaseAutoencoder(
         encoder, decoder = self._build_encoder_decoder(
             self.n_features_in_, self.output_activation_
         )
+        if self._standardizes():
+            encoder, decoder = standardized(encoder, decoder)
         model = self._assemble(encoder, decoder)
         model.compile(**compile_kwargs)
         return model
+
+    def _standardizes(self):
+        """Whether the networks work in units of the data's spread (see
+        :meth:`_set_data_scale`): where skae builds both of them and the
+        output is linear (the reconstruction is in the data's units). A
+        user's network sees the data as given; a sigmoid output reads
+        values in [0, 1], a unit scale already."""
+        own = all(getattr(self, role, None) is None for role in self._net_prefixes)
+        linear = keras.activations.get(self.output_activation_) is keras.activations.linear
+        return own and linear
 
     def _get_compile_kwargs(self):
         # scikeras compiles ``self.loss``; skae's "auto" is resolved first.
@@ -541,6 +553,7 @@ class BaseAutoencoder(
         holdout = holdout and validation is not None  # one row: nothing to hold out
         X_train = RowSubset(X, rows) if streamed else X
         if not warm:
+            self._set_data_scale(X_train, sample_weight)
             self._initialize_weights(X_train, sample_weight)
         if streamed:
             X_fit = RowBatches(X, rows, sample_weight, plan.batch_size, plan.repeats,
@@ -652,8 +665,7 @@ class BaseAutoencoder(
         the network joins the paths) at zero: the start is PCA's alone."""
         encode = self.encoder_.get_layer("linear")
         decode = self.decoder_.get_layer("linear")
-        if isinstance(X, np.ndarray):
-            X = np.reshape(X, (len(X), -1))
+        X, sample_weight = self._graph_rows(X, sample_weight)
         start = pca_weights(
             X, sample_weight, self.n_components_,
             self.output_activation_, [encode.get_weights(), decode.get_weights()],
@@ -662,6 +674,54 @@ class BaseAutoencoder(
         encode.set_weights(list(start.layers[0]))
         decode.set_weights(list(start.layers[1]))
         zero_weights(self.encoder_.get_layer(joining[0]), self.decoder_.get_layer(joining[1]))
+
+    def _set_data_scale(self, X, sample_weight):
+        """Set the ``"scale_in"`` and ``"scale_out"`` layers (a model that
+        :meth:`_standardizes`) to the mean and the standard deviation of
+        every value of (at most MAX_INIT_ROWS of) the training rows.
+
+        The weights then learn in units of the data's spread whatever its
+        units, as Adam's steps have the learning rate's size in any units:
+        measured on 1,000 MNIST images as loaded (0-255) before this,
+        DeepAutoencoder(loss="mse") reached 0.93x PCA-32's test error on
+        the images / 255 and 1.00x (PCA's start, never beaten) on them as
+        loaded. One number for every feature, not one per feature: PCA's
+        solution is the same in both units, so the PCA starts stay exact,
+        and the loss (in the data's units) is unchanged. Standardised
+        features and z-normalised series have 0 and 1 already.
+        """
+        scale_in, scale_out = self._scale_layers()
+        if scale_in is None:
+            return
+        rows, weights = _init_rows(X, sample_weight, self._seed)
+        rows = np.asarray(rows, np.float64).reshape(len(rows), -1)
+        weights = np.ones(len(rows)) if weights is None else np.asarray(weights, np.float64)
+        shift = np.average(rows.mean(axis=1), weights=weights)
+        scale = np.sqrt(np.average(((rows - shift) ** 2).mean(axis=1), weights=weights))
+        scale = scale if np.isfinite(scale) and scale > 0 else 1.0  # constant data
+        for layer in (scale_in, scale_out):
+            layer.set_statistics(shift, scale)
+
+    def _scale_layers(self):
+        """The encoder's ``"scale_in"`` and the decoder's ``"scale_out"``
+        layers, or ``(None, None)`` (a model without them)."""
+        try:
+            return self.encoder_.get_layer("scale_in"), self.decoder_.get_layer("scale_out")
+        except ValueError:
+            return None, None
+
+    def _graph_rows(self, X, sample_weight):
+        """(At most MAX_INIT_ROWS of) the training rows and their weights,
+        in the units the networks work in (``"scale_in"``'s output): what a
+        start computed from the rows is computed from."""
+        X, sample_weight = _init_rows(X, sample_weight, self._seed)
+        X = np.asarray(X, np.float64).reshape(len(X), -1)
+        scale_in, _ = self._scale_layers()
+        if scale_in is not None:
+            shift, scale = (float(keras.ops.convert_to_numpy(v.value))
+                            for v in (scale_in.shift, scale_in.scale))
+            X = (X - shift) / scale
+        return X, sample_weight
 
     def _user_net(self, role, n_components):
         """The network the ``encoder`` or ``decoder`` parameter stands for

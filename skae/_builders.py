@@ -11,6 +11,7 @@ import math
 
 import keras
 
+from ._layers import GlobalStandardization
 from ._user_nets import check_decoder_output, squeeze_channels
 
 
@@ -80,6 +81,24 @@ def chain(encoder, decoder, corruption=None, name="autoencoder"):
     inputs = keras.Input(shape=encoder.input_shape[1:], name="input")
     x = inputs if corruption is None else corruption(inputs)
     return keras.Model(inputs, decoder(encoder(x)), name=name)
+
+
+def standardized(encoder, decoder):
+    """``(encoder, decoder)`` that work inside in units of the data's spread:
+    the encoder's rows first go through ``(x - shift) / scale``
+    (``"scale_in"``), the decoder's output through ``x * scale + shift``
+    (``"scale_out"``), two :class:`skae._layers.GlobalStandardization`
+    layers. The models stay flat (each layer found by name, as before) and
+    share their layers with the ones given.
+    """
+    inputs = keras.Input(shape=encoder.input_shape[1:], name=encoder.inputs[0].name)
+    x = GlobalStandardization(name="scale_in")(inputs)
+    # Functional.call re-runs the graph's layers on x, so they join this
+    # model's graph instead of nesting as one "encoder" layer.
+    encoder = keras.Model(inputs, encoder.call(x), name=encoder.name)
+    code = keras.Input(shape=decoder.input_shape[1:], name=decoder.inputs[0].name)
+    outputs = GlobalStandardization(inverse=True, name="scale_out")(decoder.call(code))
+    return encoder, keras.Model(code, outputs, name=decoder.name)
 
 
 def pooled_shape(image_shape, n_pool):

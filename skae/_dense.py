@@ -105,6 +105,7 @@ class _BaseDenseAutoencoder(BaseAutoencoder):
         if self._init_scheme() != "pca":
             return
         chain = self._dense_chain()
+        X, sample_weight = self._graph_rows(X, sample_weight)
         start = pca_weights(
             X, sample_weight, self.n_components_, self.output_activation_,
             [layer.get_weights() for layer in chain], seed=self._seed,

@@ -53,6 +53,47 @@ class ClippedGaussianNoise(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="skae")
+class GlobalStandardization(keras.layers.Layer):
+    """``(x - shift) / scale``, or with ``inverse=True`` ``x * scale + shift``.
+
+    One scalar ``shift`` and one scalar ``scale`` for every value: the
+    encoder's first layer and the decoder's last, so that the networks
+    between work in units of the data's spread while the model reads and
+    writes the user's units. Both are non-trainable weights the estimator
+    sets from the training rows (:meth:`set_statistics`); they start at
+    the identity (0 and 1).
+    """
+
+    def __init__(self, inverse=False, **kwargs):
+        super().__init__(**kwargs)
+        self.inverse = bool(inverse)
+
+    def build(self, input_shape):
+        self.shift = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                     name="shift")
+        self.scale = self.add_weight(shape=(), initializer="ones", trainable=False,
+                                     name="scale")
+
+    def set_statistics(self, shift, scale):
+        """Set ``shift`` and ``scale`` (a positive number)."""
+        self.shift.assign(float(shift))
+        self.scale.assign(float(scale))
+
+    def call(self, inputs):
+        shift = keras.ops.cast(self.shift, inputs.dtype)
+        scale = keras.ops.cast(self.scale, inputs.dtype)
+        if self.inverse:
+            return inputs * scale + shift
+        return (inputs - shift) / scale
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "inverse": self.inverse}
+
+
+@keras.saving.register_keras_serializable(package="skae")
 class VariationalSampling(keras.layers.Layer):
     """``z = z_mean + exp(z_log_var / 2) * eps`` and the KL term of the ELBO.
 

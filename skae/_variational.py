@@ -231,6 +231,7 @@ class VariationalAutoencoder(BaseAutoencoder):
             return
         layers = [self.encoder_.get_layer("linear"), self.encoder_.get_layer("z_log_var"),
                   self.decoder_.get_layer("linear")]
+        X, sample_weight = self._graph_rows(X, sample_weight)
         start = ppca_weights(X, sample_weight, self.n_components_, self.output_activation_,
                              *(layer.get_weights() for layer in layers), seed=self._seed)
         for layer, weights in zip(layers, (start.z_mean, start.z_log_var, start.decoder)):

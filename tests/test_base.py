@@ -10,7 +10,13 @@ import pytest
 from sklearn.base import clone
 from sklearn.preprocessing import StandardScaler
 
-from skae import DeepAutoencoder, DenseAutoencoder, SparseAutoencoder
+from skae import (
+    ConvAutoencoder,
+    DeepAutoencoder,
+    DenseAutoencoder,
+    SparseAutoencoder,
+    VariationalAutoencoder,
+)
 from skae._losses import SummedOverFeatures, out_of_range_cost, per_sample_loss
 
 FAST = dict(n_components=4, epochs=3, batch_size=64, random_state=0)
@@ -390,6 +396,54 @@ def test_pca_init_with_a_sigmoid_output_is_pcas_to_first_order(digits):
     random = DenseAutoencoder(n_components=8, init="random", **FROZEN).fit(X)
     assert pca.loss_ == "binary_crossentropy"
     assert pca.score(X) > random.score(X) + 0.2  # BCE per pixel, before training
+
+
+# -- the data's units ---------------------------------------------------------------
+def _small_images():
+    from sklearn.datasets import load_digits
+
+    return StandardScaler().fit_transform(load_digits().data[:150]).reshape(-1, 8, 8)
+
+
+@pytest.mark.parametrize("make, data", [
+    (lambda: DeepAutoencoder((8,), n_components=3, epochs=4, random_state=0), "wine"),
+    (lambda: VariationalAutoencoder(3, hidden_layer_sizes=(8,), epochs=4, random_state=0),
+     "wine"),
+    (lambda: ConvAutoencoder(n_components=3, filters=(4,), epochs=2, random_state=0),
+     "images"),
+], ids=["deep", "vae", "conv"])
+def test_squared_error_training_does_not_depend_on_the_datas_units(wine, make, data):
+    # The same fit on 100 X + 50, read in those units: the networks work in
+    # units of the data's spread ("scale_in", "scale_out"). Without them the
+    # PCA start is the same but Adam's steps are not (0-255 pixels: 1.00x
+    # PCA-32's error, 0.93x on them / 255).
+    X = wine if data == "wine" else _small_images()
+    a, b = 100.0, 50.0
+    ae, moved = make().fit(X), make().fit(a * X + b)
+    assert ae.loss_ == moved.loss_ == "mse"
+    # Measured: reconstructions 0.27%-0.34% of their largest value apart
+    # (Adam's epsilon and float32), 2.8%-9.9% without the layers; squared
+    # errors 1e-4 apart relative, 4%-1,300% without. (The VAE's loss is in
+    # nats, which move by log(a) per feature.)
+    codes = ae.transform(X)
+    recon = ae.inverse_transform(codes)
+    moved_recon = (moved.inverse_transform(codes) - b) / a
+    assert np.abs(moved_recon - recon).max() < 1e-2 * np.abs(recon).max()
+    if not isinstance(ae, VariationalAutoencoder):
+        np.testing.assert_allclose(moved.loss_curve_, a**2 * np.array(ae.loss_curve_),
+                                   rtol=5e-3)
+
+
+def test_the_units_layers_hold_the_datas_mean_and_spread(wine, digits):
+    ae = DenseAutoencoder(n_components=3, **FROZEN).fit(3 * wine + 7)
+    scale_in, scale_out = ae.encoder_.get_layer("scale_in"), ae.decoder_.get_layer("scale_out")
+    for layer in (scale_in, scale_out):
+        values = [float(keras.ops.convert_to_numpy(v)) for v in (layer.shift, layer.scale)]
+        np.testing.assert_allclose(values, [7.0, 3.0], rtol=1e-5)
+    # Rows in [0, 1] with a sigmoid output are read as they are.
+    bce = DenseAutoencoder(n_components=3, **FROZEN).fit(digits[0])
+    assert bce.loss_ == "binary_crossentropy"
+    assert "scale_in" not in [layer.name for layer in bce.encoder_.layers]
 
 
 def test_principal_directions_are_pcas():
