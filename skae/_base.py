@@ -687,8 +687,9 @@ class BaseAutoencoder(
         the images / 255 and 1.00x (PCA's start, never beaten) on them as
         loaded. One number for every feature, not one per feature: PCA's
         solution is the same in both units, so the PCA starts stay exact,
-        and the loss (in the data's units) is unchanged. Standardised
-        features and z-normalised series have 0 and 1 already.
+        and the loss (in the data's units) is unchanged. The statistics are
+        rounded (:func:`rounded_statistics`), so that standardised features
+        and z-normalised series pass unchanged.
         """
         scale_in, scale_out = self._scale_layers()
         if scale_in is None:
@@ -696,9 +697,9 @@ class BaseAutoencoder(
         rows, weights = _init_rows(X, sample_weight, self._seed)
         rows = np.asarray(rows, np.float64).reshape(len(rows), -1)
         weights = np.ones(len(rows)) if weights is None else np.asarray(weights, np.float64)
-        shift = np.average(rows.mean(axis=1), weights=weights)
-        scale = np.sqrt(np.average(((rows - shift) ** 2).mean(axis=1), weights=weights))
-        scale = scale if np.isfinite(scale) and scale > 0 else 1.0  # constant data
+        mean = np.average(rows.mean(axis=1), weights=weights)
+        std = np.sqrt(np.average(((rows - mean) ** 2).mean(axis=1), weights=weights))
+        shift, scale = rounded_statistics(mean, std)
         for layer in (scale_in, scale_out):
             layer.set_statistics(shift, scale)
 
@@ -935,6 +936,24 @@ class BaseAutoencoder(
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, scores)
         return float(np.average(scores, weights=sample_weight))
+
+
+def rounded_statistics(mean, std):
+    """``(shift, scale)`` for :meth:`BaseAutoencoder._set_data_scale`:
+    ``std`` rounded to the nearest power of two, and ``mean`` to the
+    nearest multiple of a sixteenth of that. Conditioning needs only the
+    order of the spread (within a factor of sqrt(2) here), and a power of
+    two divides exactly in floating point: data already standardised
+    (``|mean| < 1/32``, ``std`` within sqrt(2) of 1) gets exactly 0 and 1,
+    and trains bit for bit as without the layers. (Measured unrounded,
+    the training rows' statistics, a little off 0 and 1 after the held-out
+    rows are split off, moved 4 of the benchmark's 40 rows on standardised
+    tables by chance, two each way: 0.89x -> 1.00x and 0.94x -> 1.00x PCA's
+    test error, 0.93x -> 0.91x and 0.12x -> 0.04x.) Constant data gets 1."""
+    if not (np.isfinite(std) and std > 0):
+        return (float(mean) if np.isfinite(mean) else 0.0), 1.0
+    scale = float(2.0 ** np.round(np.log2(std)))
+    return float(np.round(16.0 * mean / scale) * scale / 16.0), scale
 
 
 def _nonzero_weights(sample_weight, X):

@@ -53,7 +53,12 @@ _P = TrainingParam
 TRAINING_PARAMS = (
     _P("output_activation", "auto", [str, callable], "str or callable",
        """Activation of the decoder's last layer. "auto" gives "sigmoid" when
-       the loss is binary cross-entropy and "linear" otherwise."""),
+       the loss is binary cross-entropy and "linear" otherwise. With a
+       linear output, the networks skae builds work in units of the data's
+       spread: the encoder's first layer (``"scale_in"``) subtracts the mean
+       of every training value and divides by their standard deviation, the
+       decoder's last (``"scale_out"``) undoes it, so that data in any units
+       trains alike (the user guide's "Data scaling and the loss rule")."""),
     _P("loss", "auto", [str, callable], "str, callable or keras.losses.Loss",
        """Reconstruction loss. "auto" picks "binary_crossentropy" when all
        training values lie in [0, 1] (pixel intensities, min-max scaled
