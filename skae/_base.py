@@ -681,11 +681,13 @@ class BaseAutoencoder(
         every value of (at most MAX_INIT_ROWS of) the training rows.
 
         The weights then learn in units of the data's spread whatever its
-        units, as Adam's steps have the learning rate's size in any units:
-        measured on 1,000 MNIST images as loaded (0-255) before this,
-        DeepAutoencoder(loss="mse") reached 0.93x PCA-32's test error on
-        the images / 255 and 1.00x (PCA's start, never beaten) on them as
-        loaded. One number for every feature, not one per feature: PCA's
+        units, as Adam's steps have the learning rate's size in any units.
+        Measured on 1,000 MNIST images, DeepAutoencoder(loss="mse") reached
+        0.93x PCA-32's test error on the images / 255 and 1.00x (PCA's
+        start, never beaten) on them as loaded (0-255) without the layers,
+        0.94x and 0.93x with them; with 8 numbers on the images as loaded,
+        the Deep, Conv and variational autoencoders went from 1.00x, 1.00x
+        and 0.90x PCA-8's error to 0.81x, 0.88x and 0.77x. One number for every feature, not one per feature: PCA's
         solution is the same in both units, so the PCA starts stay exact,
         and the loss (in the data's units) is unchanged. The statistics are
         rounded (:func:`rounded_statistics`), so that standardised features
