@@ -678,7 +678,7 @@ class BaseAutoencoder(
     def _set_data_scale(self, X, sample_weight):
         """Set the ``"scale_in"`` and ``"scale_out"`` layers (a model that
         :meth:`_standardizes`) to the mean and the standard deviation of
-        every value of (at most MAX_INIT_ROWS of) the training rows.
+        every value of (at most MAX_INIT_ROWS of) the training rows, rounded.
 
         The weights then learn in units of the data's spread whatever its
         units, as Adam's steps have the learning rate's size in any units.
@@ -687,11 +687,12 @@ class BaseAutoencoder(
         start, never beaten) on them as loaded (0-255) without the layers,
         0.94x and 0.93x with them; with 8 numbers on the images as loaded,
         the Deep, Conv and variational autoencoders went from 1.00x, 1.00x
-        and 0.90x PCA-8's error to 0.81x, 0.88x and 0.77x. One number for every feature, not one per feature: PCA's
-        solution is the same in both units, so the PCA starts stay exact,
-        and the loss (in the data's units) is unchanged. The statistics are
-        rounded (:func:`rounded_statistics`), so that standardised features
-        and z-normalised series pass unchanged.
+        and 0.90x PCA-8's error to 0.81x, 0.88x and 0.77x. One number for
+        every feature, not one per feature: PCA's solution is the same in
+        both units, so the PCA starts stay exact, and the loss (in the
+        data's units) is unchanged. The statistics are rounded
+        (:func:`rounded_statistics`), so that standardised features and
+        z-normalised series pass unchanged.
         """
         scale_in, scale_out = self._scale_layers()
         if scale_in is None:
