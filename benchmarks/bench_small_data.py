@@ -771,8 +771,9 @@ def main(argv=None):
             "Denoising, the DenoisingAutoencoder's task (its rows above reconstruct "
             "*clean* test data): the test data with the noise it was trained on "
             "(`corrupt(X_test, random_state=1)`: Gaussian, standard deviation "
-            "`noise_factor=0.5` of the training range, clipped to it); MSE against the clean test data of the noisy input "
-            "itself, of PCA-k's reconstruction of it, and of `denoise`.\n\n"
+            "`noise_factor=0.5` of the training range, clipped to it); MSE against "
+            "the clean test data of the noisy input itself, of PCA-k's "
+            "reconstruction of it, and of `denoise`.\n\n"
             + table(["dataset", "k", "noisy input", "PCA-k of the noisy input", "denoise",
                      "ratio to PCA-k"], denoising)
         )

@@ -697,8 +697,7 @@ class BaseAutoencoder(
         scale_in, scale_out = self._scale_layers()
         if scale_in is None:
             return
-        rows, weights = _init_rows(X, sample_weight, self._seed)
-        rows = np.asarray(rows, np.float64).reshape(len(rows), -1)
+        rows, weights = self._start_rows(X, sample_weight)
         weights = np.ones(len(rows)) if weights is None else np.asarray(weights, np.float64)
         mean = np.average(rows.mean(axis=1), weights=weights)
         std = np.sqrt(np.average(((rows - mean) ** 2).mean(axis=1), weights=weights))
@@ -714,12 +713,16 @@ class BaseAutoencoder(
         except ValueError:
             return None, None
 
-    def _graph_rows(self, X, sample_weight):
-        """(At most MAX_INIT_ROWS of) the training rows and their weights,
-        in the units the networks work in (``"scale_in"``'s output): what a
-        start computed from the rows is computed from."""
+    def _start_rows(self, X, sample_weight):
+        """(At most MAX_INIT_ROWS of) the training rows, flat and float64,
+        and their weights: what a start is computed from."""
         X, sample_weight = _init_rows(X, sample_weight, self._seed)
-        X = np.asarray(X, np.float64).reshape(len(X), -1)
+        return np.asarray(X, np.float64).reshape(len(X), -1), sample_weight
+
+    def _graph_rows(self, X, sample_weight):
+        """:meth:`_start_rows` in the units the networks work in
+        (``"scale_in"``'s output)."""
+        X, sample_weight = self._start_rows(X, sample_weight)
         scale_in, _ = self._scale_layers()
         if scale_in is not None:
             shift, scale = (float(keras.ops.convert_to_numpy(v.value))
