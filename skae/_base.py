@@ -52,6 +52,7 @@ from ._training import (
     repeat_rows,
     rows_for_the_rule,
     split_validation,
+    warmup_schedule,
     warn_not_converged,
 )
 from ._streaming import (
@@ -138,6 +139,10 @@ class BaseAutoencoder(
     # Rows per call of the compiled forward step in transform,
     # inverse_transform and score: bounds memory, independent of len(X).
     _inference_batch_size = 2048
+
+    # Optimizer steps over which learning_rate_init is reached from 0 (see
+    # skae._training.warmup_schedule); 0: the rate from the first step.
+    _warmup_steps = 0
 
     # -- what a subclass provides ------------------------------------------
     @abstractmethod
@@ -412,7 +417,9 @@ class BaseAutoencoder(
             self.optimizer, keras.optimizers.Optimizer
         )
         if set_rate:
-            self.optimizer__learning_rate = self.learning_rate_init
+            self.optimizer__learning_rate = warmup_schedule(
+                self.learning_rate_init, self._warmup_steps
+            )
         try:
             kwargs = super()._get_compile_kwargs()
         finally:
@@ -812,7 +819,7 @@ class BaseAutoencoder(
                 f"{type(self).__name__} diverged: the training loss became "
                 f"{losses[bad[0]]} at epoch {bad[0] + 1}. Scale X (e.g. with "
                 "StandardScaler) or lower the learning rate "
-                "(optimizer__learning_rate)."
+                "(learning_rate_init)."
             )
 
     def _initialize_callbacks(self):

@@ -91,6 +91,26 @@ def conv_multiply_adds(model):
 #: ``epochs="auto"`` (98 iterations): 8.9 s against 16.0 s at 1.
 STEPS_PER_EXECUTION = 32
 
+def warmup_schedule(learning_rate, steps):
+    """``learning_rate``, reached linearly from 0 over the first ``steps``
+    optimizer steps (``steps=0``: the rate itself, a float).
+
+    Adam's first steps have the learning rate's size in every weight
+    whatever the gradient's (its second moment is estimated from a few
+    gradients; Liu et al., 2020, "On the variance of the adaptive learning
+    rate and beyond"), which at a fast rate throws away a good start such
+    as PCA's. A warmup lets a class train at a faster rate without that
+    (see ``ConvAutoencoder``). Keras' own ``CosineDecay`` with ``alpha=1``
+    (a decay to 100%, i.e. none) after its linear warmup: a built-in
+    schedule, so a saved model needs nothing of skae's to load it.
+    """
+    if not steps:
+        return learning_rate
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=1, alpha=1.0, warmup_target=learning_rate, warmup_steps=steps
+    )
+
+
 #: ``batch_size="auto"``: about this many batches per pass, as a power of two
 #: between :data:`MIN_AUTO_BATCH` and the class's largest.
 AUTO_BATCHES_PER_PASS = 16

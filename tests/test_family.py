@@ -80,7 +80,7 @@ def test_docstring_lists_every_parameter_with_its_default(name):
 
 
 def test_training_params_doc_uses_per_class_defaults():
-    assert "learning_rate_init : float, default=0.002\n" in training_params_doc("ConvAutoencoder")
+    assert "learning_rate_init : float, default=0.004\n" in training_params_doc("ConvAutoencoder")
     assert "learning_rate_init : float, default=0.001\n" in training_params_doc("DenseAutoencoder")
     assert 'loss : str, callable or keras.losses.Loss, default="auto"' in training_params_doc("X")
 

@@ -34,6 +34,7 @@ from skae._training import (
     plan_training,
     rejoin_rows,
     split_validation,
+    warmup_schedule,
 )
 
 SMALL = dict(n_components=2, random_state=0)
@@ -387,6 +388,32 @@ def test_warm_start_of_a_model_without_batch_size_(X):
     del est.batch_size_
     est.set_params(warm_start=True).fit(X)
     assert est.batch_size_ == 8
+
+
+def test_warmup_schedule_ramps_to_the_rate_and_stays():
+    assert warmup_schedule(3e-3, 0) == 3e-3  # no warmup: the float itself
+    schedule = warmup_schedule(4e-3, 256)
+    rates = [float(keras.ops.convert_to_numpy(schedule(step))) for step in (0, 64, 256, 10**6)]
+    np.testing.assert_allclose(rates, [0.0, 1e-3, 4e-3, 4e-3], rtol=1e-6, atol=1e-12)
+
+
+def _rate(est):
+    return float(keras.ops.convert_to_numpy(est.model_.optimizer.learning_rate))
+
+
+def test_image_models_warm_up_to_their_rate_and_a_routed_rate_is_kept():
+    # 2 steps of a 256-step warmup: 2/256 of learning_rate_init.
+    X = np.random.RandomState(0).rand(16, 8, 8)
+    small = dict(filters=(2,), epochs=1, batch_size=8, random_state=0)
+    for cls, rate in ((ConvAutoencoder, 4e-3), (DenoisingAutoencoder, 2e-3)):
+        est = cls(**small).fit(X)
+        assert est.learning_rate_init == rate and _steps(est) == 2
+        assert _rate(est) == pytest.approx(rate * 2 / 256, rel=1e-6)
+        # The user's own rate (routed, or an optimizer instance) is as given.
+        assert _rate(cls(optimizer__learning_rate=1e-2, **small).fit(X)) == pytest.approx(1e-2)
+    # The other families take learning_rate_init from the first step.
+    dense = DenseAutoencoder(epochs=1, batch_size=8, **SMALL).fit(X.reshape(16, -1))
+    assert _rate(dense) == pytest.approx(1e-3)
 
 
 def test_steps_per_execution_changes_only_the_speed(X):
