@@ -72,7 +72,7 @@ class _BaseImageAutoencoder(BaseAutoencoder):
     # run: ConvAutoencoder 59.4 s -> 27.6 s, DenoisingAutoencoder 92.8 s ->
     # 71.6 s; docs/benchmarks.md). Without the warmup the ConvAutoencoder's
     # 4e-3 left PCA's start at once on 1,000 of them (k=32: 1.00x PCA-32's
-    # test error, the start kept; 0.78x with it).
+    # test error, the start kept; 0.77x with it).
     _warmup_steps = 256
 
     _parameter_constraints: dict = {

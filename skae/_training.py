@@ -91,6 +91,7 @@ def conv_multiply_adds(model):
 #: ``epochs="auto"`` (98 iterations): 8.9 s against 16.0 s at 1.
 STEPS_PER_EXECUTION = 32
 
+
 def warmup_schedule(learning_rate, steps):
     """``learning_rate``, reached linearly from 0 over the first ``steps``
     optimizer steps (``steps=0``: the rate itself, a float).

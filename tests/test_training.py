@@ -409,7 +409,7 @@ def test_image_models_warm_up_to_their_rate_and_a_routed_rate_is_kept():
         est = cls(**small).fit(X)
         assert est.learning_rate_init == rate and _steps(est) == 2
         assert _rate(est) == pytest.approx(rate * 2 / 256, rel=1e-6)
-        # The user's own rate (routed, or an optimizer instance) is as given.
+        # A rate of the user's own (here routed) is used as given.
         assert _rate(cls(optimizer__learning_rate=1e-2, **small).fit(X)) == pytest.approx(1e-2)
     # The other families take learning_rate_init from the first step.
     dense = DenseAutoencoder(epochs=1, batch_size=8, **SMALL).fit(X.reshape(16, -1))
