@@ -52,6 +52,7 @@ from ._training import (
     repeat_rows,
     rows_for_the_rule,
     split_validation,
+    steps_per_epoch,
     warmup_schedule,
     warn_not_converged,
 )
@@ -572,6 +573,14 @@ class BaseAutoencoder(
             X_fit, w_fit = repeat_rows(X, sample_weight, plan.repeats)
             y_fit = X_fit
             kwargs["batch_size"] = plan.batch_size
+            if not kwargs.get("validation_split", self.validation_split) and not hasattr(
+                    self, "fit__steps_per_epoch"):
+                # Told, Keras keeps the iterator it makes at the end of an
+                # epoch for the next; untold, it makes another and drops
+                # the first, whose deletion (TensorFlow) took about 0.5 s
+                # at a third of the DenoisingAutoencoder's iterations on
+                # 2,000 MNIST images (75.6 s -> 68.5 s; the same weights).
+                kwargs["steps_per_epoch"] = steps_per_epoch(len(X_fit), plan.batch_size)
         stopper = None
         if plan.auto:
             monitor = "val_loss" if holdout else "loss"

@@ -155,6 +155,12 @@ def plan_training(n_samples, *, epochs, batch_size, max_iter, min_steps=MIN_STEP
     return TrainingPlan(batch_size, repeats, int(max_iter), auto=True)
 
 
+def steps_per_epoch(n_rows, batch_size):
+    """The batches of ``batch_size`` in ``n_rows`` (the last one partial):
+    Keras' own count for arrays, given to ``Model.fit`` (see ``_fit``)."""
+    return math.ceil(n_rows / batch_size)
+
+
 def split_validation(X, sample_weight, fraction, seed):
     """``(X_train, w_train, X_val, w_val)``: a seeded random ``fraction`` of
     the rows held out (at least one row, and at least one left to train).

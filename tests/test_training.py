@@ -34,6 +34,7 @@ from skae._training import (
     plan_training,
     rejoin_rows,
     split_validation,
+    steps_per_epoch,
     warmup_schedule,
 )
 
@@ -424,6 +425,26 @@ def test_steps_per_execution_changes_only_the_speed(X):
     assert plain.model_.steps_per_execution == 1
     assert _steps(fast) == _steps(plain) == 3 * math.ceil(len(X) / 8)
     np.testing.assert_array_equal(fast.transform(X), plain.transform(X))
+
+
+def test_steps_per_epoch_is_given_to_keras_and_changes_only_the_speed(X, monkeypatch):
+    told = []
+    fit = keras.Model.fit
+
+    def recording_fit(self, *args, **kwargs):
+        told.append(kwargs.get("steps_per_epoch"))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    given = DenseAutoencoder(epochs=3, batch_size=8, **SMALL).fit(X)
+    # fit__steps_per_epoch=None: Keras counts the batches itself, as before
+    untold = DenseAutoencoder(epochs=3, batch_size=8, fit__steps_per_epoch=None, **SMALL).fit(X)
+    # Keras holds out the rows itself: it alone knows how many it trains on
+    split = DenseAutoencoder(epochs=3, batch_size=8, validation_split=0.25, **SMALL).fit(X)
+    assert told == [steps_per_epoch(len(X), 8), None, None] and told[0] == 10
+    assert _steps(given) == _steps(untold) == 3 * 10
+    np.testing.assert_array_equal(given.transform(X), untold.transform(X))
+    assert _steps(split) == 3 * math.ceil(0.75 * len(X) / 8) and "val_loss" in split.history_
 
 
 @pytest.mark.parametrize(
