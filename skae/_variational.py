@@ -67,7 +67,13 @@ class VariationalAutoencoder(BaseAutoencoder):
     ``transform`` returns z_mean (deterministic), ``inverse_transform``
     decodes latent points, :meth:`sample` draws new data from the prior,
     and ``score``/``score_samples`` are the ELBO in nats per sample (higher
-    is better).
+    is better). z_mean is in the prior's units, about one per latent
+    dimension, so a distance between codes (1-NN, k-means) weighs the last
+    direction as much as the first, as on ``PCA(whiten=True)``'s
+    coordinates: 1-NN on the codes of the UCR archive's ArrowHead with 8
+    numbers scored 0.709 against PCA-8's 0.817 (and whitened PCA-8's
+    0.709). Where distances between codes matter, the other autoencoders'
+    codes keep the data's scale.
 
     Parameters
     ----------
