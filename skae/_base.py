@@ -560,6 +560,7 @@ class BaseAutoencoder(
             plan = make_plan(n_rows)
         holdout = holdout and validation is not None  # one row: nothing to hold out
         X_train = RowSubset(X, rows) if streamed else X
+        keras_batches = False
         if not warm:
             self._set_data_scale(X_train, sample_weight)
             self._initialize_weights(X_train, sample_weight)
@@ -581,6 +582,9 @@ class BaseAutoencoder(
                 # at a third of the DenoisingAutoencoder's iterations on
                 # 2,000 MNIST images (75.6 s -> 68.5 s; the same weights).
                 kwargs["steps_per_epoch"] = steps_per_epoch(len(X_fit), plan.batch_size)
+                # On TensorFlow, Keras' own batches without tf.data's
+                # autotuning (see _compat.tf_array_batches).
+                keras_batches = keras.backend.backend() == "tensorflow"
         stopper = None
         if plan.auto:
             monitor = "val_loss" if holdout else "loss"
@@ -600,6 +604,17 @@ class BaseAutoencoder(
         self._fit_callbacks = [*self._fit_callbacks, last_epoch]
         try:
             with seeded(seed):
+                if keras_batches:  # made here, where Keras would: the same order
+                    X_fit = _compat.tf_array_batches(
+                        X_fit, y_fit, w_fit, plan.batch_size,
+                        kwargs.get("shuffle", getattr(self, "fit__shuffle", self.shuffle)))
+                    y_fit = w_fit = None
+                    kwargs.update(batch_size=None, shuffle=False)
+                if kwargs.get("batch_size") is None and not hasattr(
+                        self, "fit__validation_batch_size"):
+                    # Keras batches held-out arrays by batch_size, or 32
+                    # when the data come batched.
+                    kwargs["validation_batch_size"] = plan.batch_size
                 self._fit_keras_model(
                     X_fit,
                     y_fit,

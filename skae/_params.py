@@ -127,7 +127,9 @@ TRAINING_PARAMS = (
        """Fraction of the training data held out to compute ``val_loss``
        (for ``keras.callbacks.EarlyStopping``, for instance)."""),
     _P("shuffle", True, ["boolean", StrOptions({"batch"})], "bool",
-       """Shuffle the training data before each epoch."""),
+       """Shuffle the training data, as Keras' ``fit`` does (``"batch"``: in
+       batch-sized chunks). On TensorFlow every epoch of a seeded fit takes
+       the order of its first (Keras' behaviour, kept; see the user guide)."""),
     _P("callbacks", None, [list, tuple, dict, HasMethods(["on_epoch_end"]), None],
        "list of keras.callbacks.Callback or None",
        """Keras callbacks for fit, e.g. ``keras.callbacks.TensorBoard``."""),

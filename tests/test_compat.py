@@ -4,16 +4,20 @@ Each test fails if its fix stops working (a scikeras or Keras upgrade, or a
 change in skae that bypasses the fix).
 """
 
+import functools
 import random
+import warnings
 
 import keras
 import numpy as np
 import pytest
 from scikeras.wrappers import BaseWrapper
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import check_estimator_tags_renamed
 
 from skae import DenseAutoencoder
+from skae._compat import tf_array_batches
 from skae._seeding import seed_from_random_state
 
 FAST = dict(n_components=3, epochs=2, batch_size=32)
@@ -172,3 +176,45 @@ def test_loaded_model_compiled_loss_is_unbuilt_and_skae_builds_it(X):
     copy.partial_fit(X)
     for got, want in zip(copy.model_.get_weights(), est.model_.get_weights()):
         np.testing.assert_array_equal(got, want)
+
+
+# -- defect 11: dropping an autotuned tf.data iterator was slow ---------------
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF only")
+def test_fit_gets_keras_own_batches_without_autotuning(X, monkeypatch):
+    import tensorflow as tf
+
+    given = []
+    fit = keras.Model.fit
+
+    def recording_fit(self, x=None, *args, **kwargs):
+        given.append(x)
+        return fit(self, x, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recording_fit)
+    weights = np.arange(1.0, 65.0)
+    # epochs="auto" (32 of the 64 rows held out, 3 iterations);
+    # fit__steps_per_epoch=None hands the arrays to Keras, which batches them.
+    make = functools.partial(DenseAutoencoder, n_components=3, batch_size=8, max_iter=3,
+                             validation_fraction=0.5, tol=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = make().fit(X, sample_weight=weights)
+        keras_own = make(fit__steps_per_epoch=None).fit(X, sample_weight=weights)
+    dataset = given[0]
+    assert isinstance(dataset, tf.data.Dataset) and isinstance(given[1], np.ndarray)
+    assert dataset.options().autotune.enabled is False
+    # one iteration's batches, each iteration a new iterator of them
+    assert 3 * int(dataset.cardinality()) == int(ours.model_.optimizer.iterations)
+    # bitwise: the codes, and the held-out loss (in Keras' batches of 8)
+    np.testing.assert_array_equal(ours.transform(X), keras_own.transform(X))
+    assert ours.history_["val_loss"] == keras_own.history_["val_loss"]
+
+    # Kept from Keras: under a seed, every epoch repeats the first's order.
+    def epoch_rows(dataset):
+        return np.concatenate([keras.ops.convert_to_numpy(batch[0]) for batch in dataset])
+
+    keras.utils.set_random_seed(0)
+    batches = tf_array_batches(X, X, None, 8, True)
+    first, second = epoch_rows(batches), epoch_rows(batches)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, X)  # shuffled, once
