@@ -582,8 +582,8 @@ class BaseAutoencoder(
                 # at a third of the DenoisingAutoencoder's iterations on
                 # 2,000 MNIST images (75.6 s -> 68.5 s; the same weights).
                 kwargs["steps_per_epoch"] = steps_per_epoch(len(X_fit), plan.batch_size)
-                # On TensorFlow, Keras' own batches without tf.data's
-                # autotuning (see _compat.tf_array_batches).
+                # On TensorFlow, Keras' own batches with the autotuning of
+                # its input pipeline off (see _compat.tf_array_batches).
                 keras_batches = keras.backend.backend() == "tensorflow"
         stopper = None
         if plan.auto:
