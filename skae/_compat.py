@@ -308,7 +308,7 @@ def tf_array_batches(x, y, sample_weight, batch_size, shuffle):
     Its epochs repeat one order, as Keras' do. A dataset drawing a new
     order each epoch (``shuffle(reshuffle_each_iteration=True)`` of row
     indices) was tried on the 214 rows of ``bench_small_data`` (one run,
-    itself a new draw of the order): 15 rows missed a goal against 11, 34
+    itself a new draw of the order): 14 rows missed a goal against 11, 34
     rows' test error rose and 27 fell by more than 0.005 of PCA-k's; the
     DenoisingAutoencoder stopped sooner (33 iterations against 56 on the
     digits at k=8, 12 against 49 on ``mnist-1000-raw`` at k=32, where its
