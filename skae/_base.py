@@ -40,6 +40,7 @@ from ._seeding import seed_from_random_state, seeded
 from ._threads import limit_threads_from_environment
 from ._training import (
     STEPS_PER_EXECUTION,
+    HeldOutLoss,
     PlateauStopping,
     auto_batch_size,
     clearly_better,
@@ -51,6 +52,7 @@ from ._training import (
     rejoin_rows,
     repeat_rows,
     rows_for_the_rule,
+    rule_row_step,
     split_validation,
     steps_per_epoch,
     warmup_schedule,
@@ -585,7 +587,8 @@ class BaseAutoencoder(
                 # On TensorFlow, Keras' own batches with the autotuning of
                 # its input pipeline off (see _compat.tf_array_batches).
                 keras_batches = keras.backend.backend() == "tensorflow"
-        stopper = None
+        stopper = held_out = None
+        keras_validation = validation
         if plan.auto:
             monitor = "val_loss" if holdout else "loss"
             monitored = validation[1] if holdout else X_train  # the targets
@@ -594,14 +597,30 @@ class BaseAutoencoder(
             baseline = self._mean_row_loss(mean, monitored)
             start = row_losses = None
             if holdout:
-                start = self._held_out_loss(validation)
+                # val_loss is skae's, from the rows' losses the rule needs
+                # (HeldOutLoss); Keras validates only for the user's metrics.
+                held_out = HeldOutLoss(
+                    functools.partial(self._held_out_row_losses, *validation[:2]),
+                    validation[2] if len(validation) > 2 else None)
+                start = held_out.measure()
                 rule_rows = rows_for_the_rule(validation)
-                row_losses = functools.partial(self._held_out_row_losses, *rule_rows[:2])
+                step = rule_row_step(len(validation[1]))
+                row_losses = (lambda: held_out.latest[::step])
+                if not self.metrics:
+                    keras_validation = None
             stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline, start,
                                       row_losses)
-            self._fit_callbacks = [*self._fit_callbacks, stopper]
         last_epoch = _LastEpoch()
-        self._fit_callbacks = [*self._fit_callbacks, last_epoch]
+        # skae's callbacks that write the logs come first, so the user's see
+        # them (val_loss; the VAE's loss in nats); the rule and the record of
+        # the last epoch come last.
+        logging = [held_out] if held_out else []
+        if held_out and self.verbose:  # Keras would put its progress bar first
+            logging.append(keras.callbacks.ProgbarLogger())
+        self._fit_callbacks = [
+            *self._own_callbacks(), *logging,
+            *self._fit_callbacks, *([stopper] if stopper else []), last_epoch,
+        ]
         try:
             with seeded(seed):
                 if keras_batches:  # made here, where Keras would: the same order
@@ -622,7 +641,7 @@ class BaseAutoencoder(
                     warm_start=warm,
                     epochs=plan.iterations,
                     initial_epoch=initial_epoch,
-                    validation_data=validation,
+                    validation_data=keras_validation,
                     **kwargs,
                 )
         except KeyboardInterrupt:
@@ -637,6 +656,7 @@ class BaseAutoencoder(
         if holdout and stopper is not None:
             self._prefer_the_start(stopper, rule_rows)
             stopper.forget_the_rows()  # the fitted estimator keeps its callbacks
+            held_out.forget_the_rows()
             if not warm and stopper.best_iteration == -1:
                 # The start is kept: started again from every row, the
                 # held-out ones too, as a search refits its best candidate.
@@ -645,14 +665,6 @@ class BaseAutoencoder(
                 self._keep_the_start(*rejoin_rows(
                     *parts, fraction, seed, streamed=X if streamed else None))
         self._record_convergence(plan, stopper, holdout)
-
-    def _held_out_loss(self, validation):
-        """The current model's loss on the held-out rows, as fit logs
-        ``val_loss``: the plateau rule's candidate before any training."""
-        x, y, *w = validation
-        logs = self.model_.evaluate(x, y, sample_weight=w[0] if w else None,
-                                    batch_size=self.batch_size_, verbose=0, return_dict=True)
-        return self._monitored_loss(logs)
 
     def _prefer_the_start(self, stopper, rule_rows):
         """Put the starting weights back unless choosing by held-out loss
@@ -674,10 +686,6 @@ class BaseAutoencoder(
         measures it."""
         reconstructions = self._map_batches(compiled_forward(self.model_), inputs, np.float32)
         return self._row_loss()(targets, reconstructions)
-
-    def _monitored_loss(self, logs):
-        """The loss the plateau rule compares, from ``Model.evaluate``'s logs."""
-        return float(logs["loss"])
 
     def _mean_row_loss(self, mean, X_monitor):
         """The monitored loss of an autoencoder that reconstructs every row
@@ -846,11 +854,11 @@ class BaseAutoencoder(
                 "(learning_rate_init)."
             )
 
-    def _initialize_callbacks(self):
-        super()._initialize_callbacks()
+    def _own_callbacks(self):
+        """skae's callbacks of every fit, run before the user's (``_fit``)."""
         # Stop at the end of the first epoch whose loss is not finite; the
         # fit then raises (see _check_loss_is_finite) instead of keeping NaNs.
-        self._fit_callbacks = [*self._fit_callbacks, _StopOnNonFiniteLoss()]
+        return [_StopOnNonFiniteLoss()]
 
     # -- inference ---------------------------------------------------------------
     def _map_batches(self, fn, X, out_dtype, out=None):

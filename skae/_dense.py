@@ -319,8 +319,8 @@ class SparseAutoencoder(_BaseDenseAutoencoder):
         return float(min(nominal, loss / activity)) if activity > 0 else nominal
 
     def _held_out_row_losses(self, inputs, targets):
-        # As val_loss counts them: the code's L1 penalty too (Keras divides
-        # a batch's by its rows, so a row's is its own code's).
+        # As Keras' loss counts them: the code's L1 penalty too (Keras
+        # divides a batch's by its rows, so a row's is its own code's).
         codes = self._map_batches(self._encode_fn(), inputs, np.float64)
         # Models saved before activity_l1_ existed trained with activity_l1.
         strength = getattr(self, "activity_l1_", None)

@@ -195,7 +195,11 @@ output_activation_ : str or callable
     The decoder's last activation (``output_activation`` resolved).
 history_ : dict of str to list of float
     Keras' history of the last fit, one entry per iteration (``loss``,
-    ``val_loss``, metrics).
+    ``val_loss``, metrics). With ``early_stopping``, ``val_loss`` is
+    measured by skae, the (weighted) mean of the held-out rows' losses as
+    ``score_samples`` measures them (with the ``SparseAutoencoder``'s
+    penalty, the VAE's KL term), and Keras measures its held-out metrics
+    only for the ``metrics`` you give.
 n_iter_ : int
     Iterations the last fit ran: epochs, or with ``epochs="auto"``
     iterations of at least 128 optimizer steps.

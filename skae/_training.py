@@ -205,6 +205,40 @@ def repeat_rows(X, sample_weight, repeats):
     return tile(X), tile(sample_weight)
 
 
+class HeldOutLoss(keras.callbacks.Callback):
+    """Logs ``val_loss`` after each iteration: the (weighted) mean of the
+    held-out rows' losses, measured by skae instead of by Keras.
+
+    The plateau rule needs each held-out row's loss anyway (see
+    :func:`cross_validated_choice`); Keras' own validation ran the same
+    forward pass again through ``Model.evaluate``, whose fixed cost (a new
+    data iterator, its callbacks) was most of a small fit's iteration:
+    measured on 1,347 digits, 36 ms of a DenseAutoencoder's 66 ms, against
+    under 1 ms for the rows' losses. ``row_losses()`` gives them under the
+    current weights; ``latest`` keeps the last ones measured.
+    """
+
+    def __init__(self, row_losses, sample_weight=None):
+        super().__init__()
+        self.row_losses, self.sample_weight = row_losses, sample_weight
+        self.latest = None
+
+    def measure(self):
+        """The held-out loss under the current weights (``latest``: the
+        rows')."""
+        self.latest = np.asarray(self.row_losses(), np.float32)
+        return float(np.average(self.latest, weights=self.sample_weight))
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = self.measure()
+        if logs is not None:
+            logs["val_loss"] = loss
+
+    def forget_the_rows(self):
+        """Drop the held-out rows and their losses once the fit is done."""
+        self.row_losses, self.latest = None, None
+
+
 class PlateauStopping(keras.callbacks.Callback):
     """scikit-learn's MLP stopping rule, with the best weights restored.
 
@@ -388,8 +422,13 @@ def rows_for_the_rule(validation):
     """``validation`` (inputs, targets[, weights]), every k-th row of at
     most :data:`MAX_RULE_ROWS`: the rows :func:`cross_validated_choice`
     and :func:`clearly_better` judge."""
-    step = max(1, math.ceil(len(validation[1]) / MAX_RULE_ROWS))
+    step = rule_row_step(len(validation[1]))
     return tuple(part[::step] for part in validation)
+
+
+def rule_row_step(n_rows):
+    """Every how many of ``n_rows`` held-out rows the rule judges one."""
+    return max(1, math.ceil(n_rows / MAX_RULE_ROWS))
 
 
 def mean_row_loss(per_sample_loss, mean, X_monitor):

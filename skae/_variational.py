@@ -264,27 +264,23 @@ class VariationalAutoencoder(BaseAutoencoder):
         kwargs["metrics"] = [*metrics, ReconstructionTerm(loss)]
         return kwargs
 
-    def _initialize_callbacks(self):
-        super()._initialize_callbacks()
-        # Before the plateau rule, which saves the weights. (A model saved
-        # by an earlier skae keeps its fixed variance, 0.5.)
+    def _own_callbacks(self):
+        # Before the held-out loss, measured at the new variance, and the
+        # plateau rule, which saves the weights. (A model saved by an
+        # earlier skae keeps its fixed variance, 0.5.)
+        callbacks = super()._own_callbacks()
         if getattr(self.model_.get_layer("sampling"), "gaussian", False):
-            self._fit_callbacks = [*self._fit_callbacks, NoiseVariance(self)]
+            callbacks.append(NoiseVariance(self))
+        return callbacks
 
     def _mean_row_loss(self, mean, X_monitor):
         loss = super()._mean_row_loss(mean, X_monitor)
-        if self.noise_variance_ is None:  # as _monitored_loss: the layer decides
+        if self.noise_variance_ is None:  # the layer decides
             return loss
         # In nats, as NoiseVariance logs the loss: the mean row with the
         # variance it leaves, and no KL (it ignores its input).
         d = self._n_features()
         return gaussian_nll(loss, max(loss / d, getattr(self, "_noise_floor", 0.0), 1e-12), d)
-
-    def _monitored_loss(self, logs):
-        noise = self.noise_variance_
-        if noise is None:
-            return super()._monitored_loss(logs)
-        return minus_elbo(logs["loss"], logs["reconstruction"], noise, noise, self._n_features())
 
     def _n_features(self):
         return int(np.prod(self.sample_shape_))
@@ -335,9 +331,8 @@ class VariationalAutoencoder(BaseAutoencoder):
         return -self._minus_elbo_per_row(X, eps, beta=1.0)
 
     def _held_out_row_losses(self, inputs, targets):
-        # As the plateau rule monitors them (Keras' val_loss): the
-        # reconstruction of z_mean (no draw: inference mode) and the KL term
-        # weighted by beta, in nats.
+        # As Keras' loss counts them, in inference mode (the reconstruction
+        # of z_mean, no draw) and in nats: the KL term weighted by beta.
         eps = np.zeros((1, self.n_components_), dtype=np.float32)
         return self._minus_elbo_per_row(targets, eps, beta=self.beta)
 

@@ -187,27 +187,36 @@ def test_fit_gets_keras_own_batches_without_autotuning(X, monkeypatch):
     fit = keras.Model.fit
 
     def recording_fit(self, x=None, *args, **kwargs):
-        given.append(x)
+        given.append((x, kwargs))
         return fit(self, x, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", recording_fit)
     weights = np.arange(1.0, 65.0)
     # epochs="auto" (32 of the 64 rows held out, 3 iterations);
-    # fit__steps_per_epoch=None hands the arrays to Keras, which batches them.
+    # fit__steps_per_epoch=None hands the arrays to Keras, which batches
+    # them. Without early stopping, Keras measures val_loss.
     make = functools.partial(DenseAutoencoder, n_components=3, batch_size=8, max_iter=3,
                              validation_fraction=0.5, tol=0.0, random_state=0)
+    keras_validates = dict(early_stopping=False, validation_split=0.5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         ours = make().fit(X, sample_weight=weights)
         keras_own = make(fit__steps_per_epoch=None).fit(X, sample_weight=weights)
-    dataset = given[0]
-    assert isinstance(dataset, tf.data.Dataset) and isinstance(given[1], np.ndarray)
+        ours_split = make(**keras_validates).fit(X, sample_weight=weights)
+        keras_split = make(fit__steps_per_epoch=None, **keras_validates).fit(
+            X, sample_weight=weights)
+    dataset, kwargs = given[0]
+    assert isinstance(dataset, tf.data.Dataset) and isinstance(given[1][0], np.ndarray)
     assert dataset.options().autotune.enabled is False
     # one iteration's batches, each iteration a new iterator of them
+    assert kwargs["steps_per_epoch"] == int(dataset.cardinality())
     assert 3 * int(dataset.cardinality()) == int(ours.model_.optimizer.iterations)
-    # bitwise: the codes, and the held-out loss (in Keras' batches of 8)
+    # bitwise: the codes, the held-out loss (skae's), and Keras' held-out
+    # loss in batches of 8 (given a dataset, Keras batched them by 32)
     np.testing.assert_array_equal(ours.transform(X), keras_own.transform(X))
     assert ours.history_["val_loss"] == keras_own.history_["val_loss"]
+    np.testing.assert_array_equal(ours_split.transform(X), keras_split.transform(X))
+    assert ours_split.history_["val_loss"] == keras_split.history_["val_loss"]
 
     # Kept from Keras: under a seed, every epoch repeats the first's order.
     def epoch_rows(dataset):
@@ -218,3 +227,4 @@ def test_fit_gets_keras_own_batches_without_autotuning(X, monkeypatch):
     first, second = epoch_rows(batches), epoch_rows(batches)
     np.testing.assert_array_equal(first, second)
     assert not np.array_equal(first, X)  # shuffled, once
+    np.testing.assert_array_equal(np.sort(first, axis=0), np.sort(X, axis=0))

@@ -316,7 +316,7 @@ def test_auto_activity_l1_never_outweighs_the_start():
     # penalty at activity_l1_, as the rows' losses do.
     assert auto.encoder_.get_layer("code").activity_regularizer.l1 == auto.activity_l1_
     rows = auto._held_out_row_losses(X_new, X_new)
-    assert np.mean(rows) == pytest.approx(auto._held_out_loss((X_new, X_new)), rel=1e-4)
+    assert np.mean(rows) == pytest.approx(keras_loss(auto, X_new), rel=1e-4)
 
 
 def test_plateau_rule_on_a_scripted_loss():
@@ -457,14 +457,64 @@ def test_steps_per_epoch_is_given_to_keras_and_changes_only_the_speed(X, monkeyp
     ],
     ids=["dense", "sparse", "vae", "vae-gaussian-beta"],
 )
-def test_held_out_row_losses_average_to_the_monitored_loss(X, make):
-    # The standard-error rule compares per-row losses: their mean is the
-    # loss the plateau rule monitors (Keras' val_loss, the VAE's in nats).
+def test_held_out_row_losses_average_to_the_loss_keras_trains(X, make):
+    # The held-out loss (val_loss, what the plateau rule monitors) and the
+    # standard-error rule's per-row losses are skae's: their mean is the
+    # loss Keras trains on (evaluate's; the VAE's in nats).
     est = make().set_params(epochs=2, random_state=0).fit(X)
     X32 = X.astype(np.float32)
     rows = est._held_out_row_losses(X32, X32)
     assert rows.shape == (len(X),)
-    assert np.mean(rows) == pytest.approx(est._held_out_loss((X32, X32)), rel=1e-4)
+    assert np.mean(rows) == pytest.approx(keras_loss(est, X32), rel=1e-4)
+
+
+def keras_loss(est, X):
+    """Keras' loss of ``est``'s model on X (``Model.evaluate``), the VAE's
+    with a Gaussian decoder in nats as ``NoiseVariance`` logs it."""
+    from skae._variational import minus_elbo
+
+    logs = est.model_.evaluate(X, X, batch_size=est.batch_size_, verbose=0, return_dict=True)
+    noise = getattr(est, "noise_variance_", None)
+    if noise is None:
+        return float(logs["loss"])
+    return minus_elbo(logs["loss"], logs["reconstruction"], noise, noise, X.shape[1])
+
+
+def test_held_out_loss_is_measured_once_per_iteration(X, monkeypatch):
+    # val_loss is the held-out rows' mean loss, measured by skae (the rule
+    # needs each row's): Keras validates again only for the user's metrics,
+    # and the user's callbacks see val_loss.
+    calls = []
+    evaluate = keras.Model.evaluate
+
+    def counting_evaluate(self, *args, **kwargs):
+        calls.append(kwargs.get("_use_cached_eval_dataset", False))
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "evaluate", counting_evaluate)
+    seen = []
+    user = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(logs.get("val_loss")))
+    weights = np.linspace(0.5, 2.0, len(X))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = DenseAutoencoder(n_components=2, max_iter=3, tol=0.0, random_state=0,
+                               callbacks=[user]).fit(X, sample_weight=weights)
+    assert calls == []
+    assert seen == est.history_["val_loss"] and len(seen) == 3
+    # the weighted mean of the rows' losses (weights normalised to mean 1
+    # over the training rows, then split)
+    X_train, w_train, X_val, w_val = split_validation(
+        X, weights * len(X) / weights.sum(), 0.1, est._seed)
+    X_val = X_val.astype(np.float32)
+    assert -est.validation_scores_[-1] == pytest.approx(
+        np.average(est._held_out_row_losses(X_val, X_val), weights=w_val), rel=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est = DenseAutoencoder(n_components=2, max_iter=2, tol=0.0, random_state=0,
+                               metrics=["mae"]).fit(X)
+    assert len(calls) == 2 and all(calls)  # Keras validates, for the metric
+    assert len(est.history_["val_mean_absolute_error"]) == len(est.history_["val_loss"]) == 2
 
 
 def test_the_rule_validates_nothing_twice():
