@@ -614,11 +614,11 @@ class BaseAutoencoder(
         # skae's callbacks that write the logs come first, so the user's see
         # them (val_loss; the VAE's loss in nats); the rule and the record of
         # the last epoch come last.
-        logging = [held_out] if held_out else []
+        log_writers = [held_out] if held_out else []
         if held_out and self.verbose:  # Keras would put its progress bar first
-            logging.append(keras.callbacks.ProgbarLogger())
+            log_writers.append(keras.callbacks.ProgbarLogger())
         self._fit_callbacks = [
-            *self._own_callbacks(), *logging,
+            *self._own_callbacks(), *log_writers,
             *self._fit_callbacks, *([stopper] if stopper else []), last_epoch,
         ]
         try:
