@@ -416,9 +416,7 @@ class BaseAutoencoder(
         # learning_rate_init reaches the optimizer as the routed
         # optimizer__learning_rate scikeras reads, unless that is given.
         loss, self.loss = self.loss, self.loss_
-        set_rate = not hasattr(self, "optimizer__learning_rate") and not isinstance(
-            self.optimizer, keras.optimizers.Optimizer
-        )
+        set_rate = self._sets_the_rate()
         if set_rate:
             self.optimizer__learning_rate = warmup_schedule(
                 self.learning_rate_init, self._warmup_steps
@@ -436,6 +434,14 @@ class BaseAutoencoder(
             # parameter must not be mutated, so each fit gets a fresh copy.
             kwargs["optimizer"] = type(optimizer).from_config(optimizer.get_config())
         return kwargs
+
+    def _sets_the_rate(self):
+        """Whether skae gives the optimizer its learning rate (and warmup):
+        unless the user routes ``optimizer__learning_rate`` or passes an
+        optimizer instance."""
+        return not hasattr(self, "optimizer__learning_rate") and not isinstance(
+            self.optimizer, keras.optimizers.Optimizer
+        )
 
     def _initialize(self, X, y=None):
         limit_threads_from_environment()  # before TensorFlow's first op
@@ -608,8 +614,9 @@ class BaseAutoencoder(
                 row_losses = (lambda: held_out.latest[::step])
                 if not self.metrics:
                     keras_validation = None
-            stopper = PlateauStopping(monitor, self.tol, self.n_iter_no_change, baseline, start,
-                                      row_losses)
+            stopper = PlateauStopping(
+                monitor, self.tol, self.n_iter_no_change, baseline, start, row_losses,
+                warmup_steps=self._warmup_steps if self._sets_the_rate() else 0)
         last_epoch = _LastEpoch()
         # skae's callbacks that write the logs come first, so the user's see
         # them (val_loss; the VAE's loss in nats); the rule and the record of

@@ -110,7 +110,9 @@ TRAINING_PARAMS = (
        above zero, such as cross-entropy."""),
     _P("n_iter_no_change", 10, [Interval(Integral, 1, None, closed="left")], "int",
        """With ``epochs="auto"``, training stops after this many iterations
-       without an improvement."""),
+       without an improvement. Iterations that end within the image models'
+       learning-rate warmup (their first 256 optimizer steps) are not
+       counted: while the rate still rises, the loss may rise with it."""),
     _P("early_stopping", True, ["boolean"], "bool",
        """With ``epochs="auto"``, monitor the loss on a held-out
        ``validation_fraction`` of the training data (not trained on) and

@@ -265,13 +265,28 @@ class PlateauStopping(keras.callbacks.Callback):
     the held-out rows), makes those weights a candidate too: a model started
     at PCA's solution that only overfits its training rows (a few dozen
     series) ends where it started, never behind it on held-out data.
+
+    Iterations that end within the learning rate's warmup (the optimizer's
+    first ``warmup_steps`` steps, :func:`warmup_schedule`) are not counted
+    towards ``n_iter_no_change``, as Keras' ``EarlyStopping`` skips its
+    ``start_from_epoch`` epochs: while the rate still rises, a loss that
+    rises with it is the schedule's doing, not a plateau. Their losses and
+    weights still count. Measured: a DenoisingAutoencoder(n_components=32)
+    on 1,000 MNIST images in [-1, 1] (30 steps an iteration, so 9 iterations
+    of warmup) had its lowest held-out loss after the first iteration; the
+    loss rose to 1.05 of the start's by the 7th as the rate rose, and was
+    still 0.946 against 0.938 at the 11th, so the rule stopped at 12 and
+    kept the first iteration's weights (1.55x PCA-32's clean test error;
+    on the same images in 0-255, which it reads in the same units, the loss
+    fell below that first one at the 11th and the fit ran 49 iterations).
     """
 
     def __init__(self, monitor, tol, n_iter_no_change, baseline=None, start=None,
-                 row_losses=None):
+                 row_losses=None, warmup_steps=0):
         super().__init__()
         self.monitor, self.tol, self.n_iter_no_change = monitor, tol, n_iter_no_change
         self.baseline = baseline
+        self.warmup_steps = warmup_steps
         self.start = start
         # ``row_losses()``: the held-out rows' losses under the current
         # weights; recorded for the start and after every iteration, so the
@@ -319,11 +334,18 @@ class PlateauStopping(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
         if self.best == np.inf or value < self.best - self.tol * progress:
             self.best, self.wait = float(value), 0
-        else:
+        elif not self._warming_up():
             self.wait += 1
             if self.wait >= self.n_iter_no_change:
                 self.converged = True
                 self.model.stop_training = True
+
+    def _warming_up(self):
+        """Whether the iteration that just ended ended within the warmup."""
+        if not self.warmup_steps:
+            return False
+        steps = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
+        return steps <= self.warmup_steps
 
     def on_train_end(self, logs=None):
         if self.best_weights is not None:

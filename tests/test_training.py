@@ -357,6 +357,26 @@ def test_progress_counts_from_the_mean_rows_loss_when_it_is_higher(baseline, sto
     assert stopped == stops_at
 
 
+@pytest.mark.parametrize("warmup_steps, stops_at", [(0, 2), (100, 4)])
+def test_iterations_of_the_warmup_do_not_count_towards_the_patience(warmup_steps, stops_at):
+    # 30 steps an iteration: with a 100-step warmup the first three end
+    # within it (30, 60, 90), and only the 4th and 5th count as waits.
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    stopper = PlateauStopping("loss", tol=0.1, n_iter_no_change=2, warmup_steps=warmup_steps)
+    stopper.set_model(model)
+    model.stop_training = False
+    stopped = None
+    # The lowest loss comes first, then the loss rises with the rate.
+    for epoch, loss in enumerate([0.5, 0.6, 0.7, 0.65, 0.6, 0.55]):
+        model.optimizer.iterations.assign(30 * (epoch + 1))
+        stopper.on_epoch_end(epoch, {"loss": loss})
+        if model.stop_training:
+            stopped = epoch
+            break
+    assert stopped == stops_at and stopper.best_iteration == 0
+
+
 def test_mean_row_loss_is_the_loss_of_predicting_the_mean():
     X = np.array([[0.0, 1.0], [1.0, 1.0]], "float32")
     loss = per_sample_loss("mse")
@@ -412,6 +432,12 @@ def test_image_models_warm_up_to_their_rate_and_a_routed_rate_is_kept():
         assert _rate(est) == pytest.approx(rate * 2 / 256, rel=1e-6)
         # A rate of the user's own (here routed) is used as given.
         assert _rate(cls(optimizer__learning_rate=1e-2, **small).fit(X)) == pytest.approx(1e-2)
+    # The plateau rule's patience starts after skae's warmup, not a user's rate.
+    auto = dict(small, epochs="auto", max_iter=1)
+    for params, steps in (({}, 256), ({"optimizer__learning_rate": 1e-2}, 0)):
+        est = ConvAutoencoder(**auto, **params).fit(X)
+        (stopper,) = [c for c in est._fit_callbacks if isinstance(c, PlateauStopping)]
+        assert stopper.warmup_steps == steps
     # The other families take learning_rate_init from the first step.
     dense = DenseAutoencoder(epochs=1, batch_size=8, **SMALL).fit(X.reshape(16, -1))
     assert _rate(dense) == pytest.approx(1e-3)
