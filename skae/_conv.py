@@ -220,7 +220,11 @@ class DenoisingAutoencoder(_BaseImageAutoencoder):
         1.31x the error of PCA-8's reconstruction of them, 0.84x now.) The
         rows held out for early stopping get the same noise, once (a fixed
         noisy copy): the stopping rule judges the model on what it is
-        trained to do.
+        trained to do. Give it images in their own units or [0, 1], not
+        standardised pixel by pixel: there a pixel that is almost always 0
+        reaches 32 standard deviations, and the range makes the noise 16
+        times a typical pixel's spread (1,000 MNIST images: 1.05x and 1.13x
+        PCA-8's and PCA-32's clean test error).
     {{image_parameters}}
     {{init_parameter}}
     {{training_parameters}}
