@@ -48,6 +48,7 @@ from ._training import (
     cross_validated_choice,
     mean_row_loss,
     min_steps_for_work,
+    optimizer_steps,
     plan_training,
     rejoin_rows,
     repeat_rows,
@@ -538,7 +539,7 @@ class BaseAutoencoder(
         self._initialize_callbacks()
         # A different seed per continued fit (offset by the optimizer's step
         # count), so partial_fit epochs do not all see the same shuffle.
-        steps = int(keras.ops.convert_to_numpy(self.model_.optimizer.iterations.value))
+        steps = optimizer_steps(self.model_)
         seed = None if self._seed is None else self._seed + steps
         def make_plan(n_rows):
             return plan_training(

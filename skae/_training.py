@@ -205,6 +205,11 @@ def repeat_rows(X, sample_weight, repeats):
     return tile(X), tile(sample_weight)
 
 
+def optimizer_steps(model):
+    """The optimizer steps ``model`` has taken, over all its fits."""
+    return int(keras.ops.convert_to_numpy(model.optimizer.iterations.value))
+
+
 class HeldOutLoss(keras.callbacks.Callback):
     """Logs ``val_loss`` after each iteration: the (weighted) mean of the
     held-out rows' losses, measured by skae instead of by Keras.
@@ -345,8 +350,7 @@ class PlateauStopping(keras.callbacks.Callback):
         """Whether the iteration that just ended ended within the warmup."""
         if not self.warmup_steps:
             return False
-        steps = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations.value))
-        return steps <= self.warmup_steps
+        return optimizer_steps(self.model) <= self.warmup_steps
 
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
