@@ -4,7 +4,8 @@
 
 bench_outliers.py fits each autoencoder once, with ``random_state=0``. This
 refits its DeepAutoencoder detector (512-256-128-32, 100 epochs, mse) with
-other seeds on every digit, scored by its loss (``p=None``) and by the p=3
+other seeds on every digit, scored by its loss alone (``p=None``,
+``code_distance=False``, as in bench_outliers) and by the p=3
 distance, beside LocalOutlierFactor(novelty=True) (deterministic), and writes
 the ``bench_outlier_seeds`` section of docs/benchmarks.md.
 """
@@ -34,7 +35,9 @@ def score_digit(c, seed, X_train, y_train, X_test, y_test):
     inlier = y_test == c
     if seed is None:
         return roc_auc_score(inlier, LocalOutlierFactor(novelty=True).fit(X_c).score_samples(X_test))
-    det = AutoencoderOutlierDetector(deep_autoencoder(EPOCHS["deep"], seed)).fit(X_c)
+    det = AutoencoderOutlierDetector(
+        deep_autoencoder(EPOCHS["deep"], seed), code_distance=False
+    ).fit(X_c)
     twin = AutoencoderOutlierDetector(FrozenEstimator(det.autoencoder_), p=P).fit(X_c)
     out = roc_auc_score(inlier, det.score_samples(X_test)), roc_auc_score(
         inlier, twin.score_samples(X_test)

@@ -31,8 +31,11 @@ ESTIMATORS = [
     # a user's own above.
     Autoencoder(n_components=3, **FAST),
     # An outlier detector. The checks seed a top-level random_state only, and
-    # the detector's seed is its autoencoder's: seed it here.
-    AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, random_state=0, **FAST)),
+    # the detector's seed is its autoencoder's: seed it here. A squared error,
+    # so that its score counts the code's distance (code_distance="auto").
+    AutoencoderOutlierDetector(
+        DenseAutoencoder(n_components=2, loss="mse", random_state=0, **FAST)
+    ),
     # ... scoring by the p-distance to the reconstruction instead.
     AutoencoderOutlierDetector(
         DenseAutoencoder(n_components=2, random_state=0, **FAST), p=3

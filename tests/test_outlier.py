@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, clone
+from sklearn.decomposition import PCA
+from sklearn.frozen import FrozenEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -205,7 +207,7 @@ def test_p_scores_the_minkowski_distance_to_the_reconstruction(X, detector, p):
 
 def test_p_2_ranks_like_the_squared_error_loss(X):
     ae = DenseAutoencoder(n_components=4, loss="mse", **FAST)
-    by_loss = AutoencoderOutlierDetector(ae).fit(X).score_samples(X)
+    by_loss = AutoencoderOutlierDetector(ae, code_distance=False).fit(X).score_samples(X)
     by_distance = AutoencoderOutlierDetector(ae, p=2).fit(X).score_samples(X)
     # -mean squared error and -Euclidean distance: one is a monotone
     # function of the other (sqrt(n_features * mse)).
@@ -273,3 +275,112 @@ class _Identity(BaseEstimator):
 
     def inverse_transform(self, X):
         return np.asarray(X)
+
+
+# The code's distance (code_distance): probabilistic PCA's score.
+
+
+def _plane(n=300, seed=0):
+    """Rows near a 2-D plane in 6-D: codes of 2 numbers reconstruct them."""
+    rng = np.random.RandomState(seed)
+    basis = np.linalg.qr(rng.randn(6, 2))[0].T
+    return rng.randn(n, 2) @ basis + 0.05 * rng.randn(n, 6), basis
+
+
+def test_code_distance_with_pca_is_pcas_log_likelihood(X):
+    pca = PCA(5).fit(X)
+    det = AutoencoderOutlierDetector(PCA(5), p=2, code_distance=True).fit(X)
+    scores, loglik = det.score_samples(X), pca.score_samples(X)
+    # PCA's covariance estimates divide by n - 1, the detector's by n: an
+    # exact affine map, slope n / (n - 1).
+    slope, offset = np.polyfit(loglik, scores, 1)
+    assert slope == pytest.approx(len(X) / (len(X) - 1), rel=1e-9)
+    np.testing.assert_allclose(scores, slope * loglik + offset, atol=1e-9)
+    assert det.n_residual_ == X.shape[1] - 5
+    assert det.error_scale_ == pytest.approx(np.sqrt(pca.noise_variance_ * (len(X) - 1) / len(X) * 59))
+
+
+def test_code_distance_flags_far_codes_that_reconstruct_well():
+    X, basis = _plane()
+    # On the plane, 8 to 10 times the data's spread: reconstructed as well
+    # as the training rows, but no training code lies there.
+    far = np.linspace(8, 10, 10)[:, None] * basis[0] + 0.05 * np.random.RandomState(1).randn(10, 6)
+    error_only = AutoencoderOutlierDetector(PCA(2), contamination=0.05, p=2, code_distance=False)
+    assert np.mean(error_only.fit(X).predict(far) == -1) < 0.5
+    det = AutoencoderOutlierDetector(PCA(2), contamination=0.05, p=2, code_distance=True).fit(X)
+    assert np.all(det.predict(far) == -1)
+    assert np.mean(det.predict(X) == -1) == pytest.approx(0.05, abs=1 / len(X))
+
+
+def test_code_distance_score_of_a_squared_error_autoencoder():
+    X, _ = _plane()
+    det = AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, loss="mse", **FAST)).fit(X)
+    assert det.code_distance_ is True  # "auto": a squared error, p=None
+    ae = det.autoencoder_
+    loss, codes = -ae.score_samples(X), ae.transform(X).astype(np.float64)
+    assert det.error_scale_ == pytest.approx(loss.mean(), rel=1e-12)
+    np.testing.assert_allclose(det.code_mean_, codes.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(
+        det.code_precision_, np.linalg.inv(np.cov(codes.T, bias=True)), rtol=1e-8
+    )
+    centred = codes - codes.mean(axis=0)
+    distance = np.einsum("ij,jk,ik->i", centred, det.code_precision_, centred)
+    expected = -(0.5 * 4 * loss / loss.mean() + 0.5 * distance)  # 6 features, 2 in the code
+    np.testing.assert_allclose(det.score_samples(X), expected, rtol=1e-10)
+    # Rows off the data's range are flagged, as by the error alone.
+    assert np.all(det.predict(X[:20] + 3.0) == -1)
+
+
+def test_code_distance_auto_is_for_squared_error_losses_and_p_none(X, detector):
+    assert detector.code_distance_ is False  # binary cross-entropy
+    assert not hasattr(detector, "error_scale_")
+    table, _ = _plane(60)
+    mse = DenseAutoencoder(n_components=2, loss="mse", epochs=1, random_state=0)
+    assert AutoencoderOutlierDetector().fit(table).code_distance_ is True
+    assert AutoencoderOutlierDetector(mse).fit(table).code_distance_ is True
+    fitted = mse.fit(table)
+    assert AutoencoderOutlierDetector(FrozenEstimator(fitted)).fit(table).code_distance_ is True
+    assert AutoencoderOutlierDetector(mse, p=3).fit(table).code_distance_ is False
+    vae = VariationalAutoencoder(n_components=2, loss="mse", epochs=1, random_state=0)
+    assert AutoencoderOutlierDetector(vae).fit(table).code_distance_ is False
+    assert AutoencoderOutlierDetector(PCA(2)).fit(table).code_distance_ is False
+    # Refitting without it drops the fitted attributes of the code.
+    det = AutoencoderOutlierDetector(mse).fit(table)
+    det.set_params(code_distance=False).fit(table)
+    assert not hasattr(det, "code_precision_")
+    np.testing.assert_array_equal(det.score_samples(table), det.autoencoder_.score_samples(table))
+
+
+def test_code_distance_weighs_the_training_samples():
+    X, _ = _plane(200)
+    ae = DenseAutoencoder(n_components=2, loss="mse", **FAST)
+    weights = np.r_[np.full(100, 2.0), np.full(100, 0.5)]
+    det = AutoencoderOutlierDetector(ae).fit(X, sample_weight=weights)
+    codes = det.autoencoder_.transform(X).astype(np.float64)
+    mean = np.average(codes, axis=0, weights=weights)
+    np.testing.assert_allclose(det.code_mean_, mean, rtol=1e-10)
+    covariance = np.cov(codes.T, aweights=weights, bias=True)
+    np.testing.assert_allclose(det.code_precision_, np.linalg.inv(covariance), rtol=1e-8)
+    loss = -det.autoencoder_.score_samples(X)
+    assert det.error_scale_ == pytest.approx(np.average(loss, weights=weights), rel=1e-10)
+
+
+def test_code_distance_true_needs_transform_a_finite_p_and_a_loss(X):
+    from sklearn.neighbors import KernelDensity
+
+    with pytest.raises(ValueError, match="has no transform"):
+        AutoencoderOutlierDetector(KernelDensity(), code_distance=True).fit(X)
+    with pytest.raises(ValueError, match="finite p"):
+        AutoencoderOutlierDetector(_Identity(), p=np.inf, code_distance=True).fit(X)
+
+    class LogLikelihood(_Identity):
+        def score_samples(self, X):
+            return np.ones(len(X))
+
+    with pytest.raises(ValueError, match="not a negative loss"):
+        AutoencoderOutlierDetector(LogLikelihood(), code_distance=True).fit(X)
+    # An exact reconstruction has no noise level: the error's unit is 1.
+    det = AutoencoderOutlierDetector(_Identity(), code_distance=True).fit(X)
+    assert det.error_scale_ == 1.0 and np.all(np.isfinite(det.score_samples(X)))
+    with pytest.raises(InvalidParameterError, match="code_distance"):
+        AutoencoderOutlierDetector(_Identity(), code_distance="yes").fit(X)

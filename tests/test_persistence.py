@@ -251,6 +251,17 @@ def test_detector_round_trip(tmp_path, X, p):
         assert sorted(archive.namelist()) == ["model.keras", "skae.json"]
 
 
+def test_detector_round_trip_keeps_the_codes_distribution(tmp_path, X):
+    det = AutoencoderOutlierDetector(DenseAutoencoder(n_components=2, loss="mse", **FAST)).fit(X)
+    assert det.code_distance_ is True
+    loaded = skae.load(skae.save(det, tmp_path / "det.skae"))
+    for attr in ("code_distance_", "error_scale_", "n_residual_"):
+        assert getattr(loaded, attr) == getattr(det, attr)
+    np.testing.assert_array_equal(loaded.code_precision_, det.code_precision_)
+    np.testing.assert_array_equal(loaded.code_mean_, det.code_mean_)
+    np.testing.assert_array_equal(loaded.decision_function(X), det.decision_function(X))
+
+
 def test_load_uses_no_pickle(monkeypatch, saved):
     *_, path = saved
 
