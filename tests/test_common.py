@@ -40,10 +40,15 @@ ESTIMATORS = [
     AutoencoderOutlierDetector(
         DenseAutoencoder(n_components=2, random_state=0, **FAST), p=3
     ),
-    # ... setting its threshold on calibration rows the autoencoder does not fit.
+    # ... setting its threshold on calibration rows the autoencoder does not
+    # fit. Half the rows: the checks fit 20, and contamination=0.1 of 10
+    # calibration scores falls between two of them. Of 4 (0.2) it is one
+    # row's score exactly, whose decision is then 0 and flips with float
+    # noise between batch sizes (measured on JAX, check_methods_subset_invariance:
+    # 1 of 20 predictions).
     AutoencoderOutlierDetector(
         DenseAutoencoder(n_components=2, loss="mse", random_state=0, **FAST),
-        calibration_fraction=0.2,
+        calibration_fraction=0.5,
     ),
 ]
 
