@@ -45,13 +45,18 @@ and ``n_iter_`` (epochs run; ``len(history_["loss"])`` where the estimator
 has no ``n_iter_``). Goals: test MSE <= 1.10x PCA-k's (2x for the
 SequenceAutoencoder), accuracy >= PCA-k's - 0.03, fit <= 60 s for up to
 2,000 rows; 2-D DeepAutoencoder trustworthiness (n_neighbors=5) >= PCA's on
-digits. Then the detector on digits novelty: per class, train on a random
-half of its rows, score the other half (inliers) against every other class
-(outliers); mean ROC AUC over the 10 classes against IsolationForest,
-LocalOutlierFactor(novelty=True) and PCA-8's reconstruction error; and on
-one-class MNIST (``mnist-novelty``: fit on one digit's ~6,000 training
-images, score the 10,000 test images, as bench_outliers.py does) against
-IsolationForest and PCA-16's and PCA-32's reconstruction errors.
+digits. Then the default detector on novelty (``novelty``) in digits, wine,
+breast_cancer and iris: per class, train on a random half of its rows,
+score the other half (inliers) against every other class (outliers); mean
+ROC AUC over the classes against its own autoencoder scored by the error
+alone (``code_distance=False``), IsolationForest,
+LocalOutlierFactor(novelty=True) and PCA's reconstruction error with
+min(8, d/2) components; how much of new normal data its ``predict`` flags
+at ``contamination=0.1``, with and without ``calibration_fraction=0.2``
+(``calibration``); and on one-class MNIST (``mnist-novelty``: fit on one
+digit's ~6,000 training images, score the 10,000 test images, as
+bench_outliers.py does) against IsolationForest and PCA-16's and PCA-32's
+reconstruction errors.
 
 Prints one line per fit as it goes and writes the ``bench_small_data``
 section of docs/benchmarks.md (or ``--output``).
