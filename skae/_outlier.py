@@ -158,8 +158,9 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         training mean (the noise level, as PCA's ``noise_variance_``),
         weighed by ``n_residual_``, the data's dimensions the code does not
         span, and ``d`` the Mahalanobis distance of the code to the training
-        codes. With PCA itself as the autoencoder and ``p=2`` it ranks
-        samples exactly as PCA's log-likelihood does. "auto" means
+        codes. With PCA itself as the autoencoder, ``p=2`` and
+        ``code_distance=True`` it ranks samples exactly as PCA's
+        log-likelihood does. "auto" means
         True for a skae autoencoder trained with the squared error and
         ``p=None`` (the default detector's), except the
         :class:`VariationalAutoencoder`, whose ELBO already counts its code,
