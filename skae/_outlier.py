@@ -337,7 +337,9 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         n_samples = _num_samples(X)
         weights = None
         if sample_weight is not None:
-            weights = np.broadcast_to(np.asarray(sample_weight, dtype=np.float64), (n_samples,))
+            weights = np.broadcast_to(
+                np.asarray(sample_weight, dtype=np.float64), (n_samples,)
+            ).copy()
         calibration = None
         if self.calibration_fraction is not None:
             calibration = self._calibration_rows(n_samples, weights)
