@@ -556,6 +556,19 @@ def error_only(det, X_train):
     ).fit(X_train)
 
 
+def fit_detectors(makers, X_train, *args):
+    """(name, fitted detector, fit seconds) for each ``(name, make)``, the
+    first (the default detector) followed by its error-only twin."""
+    fitted = []
+    for name, make in makers:
+        det = make(*args)
+        fit_s, _ = seconds(lambda: det.fit(X_train))
+        fitted.append((name, det, fit_s))
+        if name == makers[0][0]:
+            fitted.append((ERROR_ONLY, error_only(det, X_train), 0.0))
+    return fitted
+
+
 def novelty_sets():
     """(name, X, y, standardise): digits / 16, and three tables standardised
     on each training half."""
@@ -586,14 +599,7 @@ def novelty(quick=False):
             X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
             is_outlier = (y[test] != c).astype(int)
             line = [f"{set_name} {c}"]
-            fitted = []
-            for name, make in DETECTORS:
-                det = make(X.shape[1])
-                fit_s, _ = seconds(lambda: det.fit(X_train))
-                fitted.append((name, det, fit_s))
-                if name == DETECTORS[0][0]:
-                    fitted.append((ERROR_ONLY, error_only(det, X_train), 0.0))
-            for name, det, fit_s in fitted:
+            for name, det, fit_s in fit_detectors(DETECTORS, X_train, X.shape[1]):
                 auc = roc_auc_score(is_outlier, -det.score_samples(X_test))
                 aucs.setdefault((name, set_name), []).append(auc)
                 if set_name == "digits":
@@ -669,15 +675,7 @@ def mnist_novelty(classes, mnist_path, cache):
     for c in classes:
         is_outlier = (y_test != c).astype(int)
         line = [f"digit {c}"]
-        X_c = x_train[y_train == c]
-        fitted = []
-        for name, make in MNIST_DETECTORS:
-            det = make()
-            fit_s, _ = seconds(lambda: det.fit(X_c))
-            fitted.append((name, det, fit_s))
-            if name == MNIST_DETECTORS[0][0]:
-                fitted.append((ERROR_ONLY, error_only(det, X_c), 0.0))
-        for name, det, fit_s in fitted:
+        for name, det, fit_s in fit_detectors(MNIST_DETECTORS, x_train[y_train == c]):
             auc = roc_auc_score(is_outlier, -det.score_samples(x_test))
             aucs[name].append(auc)
             secs[name].append(fit_s)
