@@ -621,8 +621,6 @@ def calibration(quick=False):
     its training scores), the same with ``calibration_fraction=0.2`` and
     PCA's reconstruction error with the detector's code size (threshold on
     its training errors). Rows of (set, one "min-max (mean)" cell each)."""
-    from sklearn.decomposition import PCA
-
     out = []
     for set_name, X, _, standardise in novelty_sets():
         if set_name == "iris":  # 75 rows a half: a 10% quantile of 7 or 8
@@ -640,13 +638,9 @@ def calibration(quick=False):
             calibrated = default_detector().set_params(
                 calibration_fraction=0.2, random_state=seed).fit(X_train)
             flagged["calibrated"].append(np.mean(calibrated.predict(X_new) == -1))
-            pca = PCA(det.autoencoder_.n_components_).fit(X_train)
-
-            def error(A):
-                return np.sum((A - pca.inverse_transform(pca.transform(A))) ** 2, axis=1)
-
-            threshold = np.quantile(error(X_train), 0.9)
-            flagged["pca"].append(np.mean(error(X_new) > threshold))
+            pca = PCAReconstruction(det.autoencoder_.n_components_).fit(X_train)
+            threshold = np.quantile(pca.score_samples(X_train), 0.1)
+            flagged["pca"].append(np.mean(pca.score_samples(X_new) < threshold))
             print("calibration", set_name, seed,
                   *(f"{v[-1]:.3f}" for v in flagged.values()), sep="\t", flush=True)
         out.append([f"{set_name} ({len(X) - len(X) // 2} new rows)",

@@ -363,13 +363,17 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
             if hasattr(autoencoder, attr):
                 setattr(self, attr, getattr(autoencoder, attr))
         self.code_distance_ = self._resolve_code_distance(autoencoder)
+        rows = slice(None) if calibration is None else calibration
         if self.code_distance_:
-            self._fit_code_distance(X, fit_weights)
-        if calibration is None:
-            scores = self._score(X)
+            # One pass over X: the fitted rows' errors and codes set the
+            # distance, and the threshold's rows are scored from the same.
+            error, codes = self._error_and_codes(X)
+            self._fit_code_distance(error, codes, fit_weights, X)
+            scores = self._likelihood_score(error[rows], codes[rows])
         else:
-            scores = self._score(take_rows(X, calibration))
-            weights = None if weights is None else weights[calibration]
+            scores = self._score(X if calibration is None else take_rows(X, calibration))
+        if weights is not None:
+            weights = weights[rows]
         self.threshold_ = float(self._threshold(scores, weights))
         return self
 
@@ -406,11 +410,11 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
                 )
         return bool(self.code_distance)
 
-    def _fit_code_distance(self, X, weights):
-        error, codes = self._error_and_codes(X)
+    def _fit_code_distance(self, error, codes, weights, X):
+        """The noise level and the codes' distribution, from the training
+        samples' errors and codes (weighted; weight 0 leaves a sample out)."""
         if weights is None:
             weights = np.ones(len(codes))
-        weights = np.broadcast_to(weights, (len(codes),))
         total = weights.sum()
         if self.p is None:
             if np.any(error < 0):
@@ -493,21 +497,24 @@ class AutoencoderOutlierDetector(OutlierMixin, MetaEstimatorMixin, BaseEstimator
         check_is_fitted(self)
         return self._score(X)
 
+    def _likelihood_score(self, error, codes):
+        """``-(residual term + code term)`` of the errors and codes."""
+        # A generalised normal's negative log-likelihood at the fitted noise
+        # level: the loss is a squared error already (power 1, halved as a
+        # Gaussian's); a p-distance is raised to p.
+        if self.p is None:
+            residual = 0.5 * self.n_residual_ * error / self.error_scale_
+        else:
+            with np.errstate(over="ignore"):
+                residual = self.n_residual_ / self.p * (error / self.error_scale_) ** self.p
+        centred = codes - self.code_mean_
+        distance = np.einsum("ij,jk,ik->i", centred, self.code_precision_, centred)
+        return -(residual + 0.5 * distance)
+
     def _score(self, X):
         autoencoder = self.autoencoder_
         if self.code_distance_:
-            error, codes = self._error_and_codes(X)
-            # A generalised normal's negative log-likelihood at the fitted
-            # noise level: the loss is a squared error already (power 1,
-            # halved as a Gaussian's); a p-distance is raised to p.
-            if self.p is None:
-                residual = 0.5 * self.n_residual_ * error / self.error_scale_
-            else:
-                with np.errstate(over="ignore"):
-                    residual = self.n_residual_ / self.p * (error / self.error_scale_) ** self.p
-            centred = codes - self.code_mean_
-            distance = np.einsum("ij,jk,ik->i", centred, self.code_precision_, centred)
-            return -(residual + 0.5 * distance)
+            return self._likelihood_score(*self._error_and_codes(X))
         if self.p is None:
             return autoencoder.score_samples(X)
         # transform validates X (shape, NaN, sparse, feature names) with the
